@@ -1,0 +1,51 @@
+namespace Kekbit.Core.Internal;
+
+/// <summary>The constants of the kekbit 0.3.5 file format (see DESIGN.md, "File format").</summary>
+internal static class ChannelFormat
+{
+    /// <summary>"*KEKBIT*" read as a little-endian u64.</summary>
+    public const ulong Signature = 0x2A54_4942_4B45_4B2A;
+
+    /// <summary>The format version this implementation writes and the newest it reads: 1.0.0.</summary>
+    public const ulong Version = 1UL << 48;
+
+    /// <summary>Bytes of metadata a file must hold to be opened at all.</summary>
+    public const int MetadataLength = 128;
+
+    /// <summary>File offset of the data area. kekbit 0.3.5 puts it 128 u64 words after the file start.</summary>
+    public const int DataOffset = 1024;
+
+    /// <summary>Bytes after the data area, room for the final WATERMARK or CLOSE marker.</summary>
+    public const int FooterLength = 32;
+
+    /// <summary>Bytes of the length slot that starts each record.</summary>
+    public const int RecordHeaderLength = 8;
+
+    /// <summary>Stored in a length slot: nothing written here yet.</summary>
+    public const ulong Watermark = 0xFFFF_FFFF_1111_1111;
+
+    /// <summary>Stored in a length slot: the writer closed the channel.</summary>
+    public const ulong Close = 0xFFFF_FFFF_FFFF_FFFF;
+
+    /// <summary>The smallest capacity a channel may have.</summary>
+    public const int MinCapacity = 16384;
+
+    /// <summary>
+    /// The largest capacity this implementation maps: the whole file must fit an <see cref="int"/>-sized
+    /// view, so that records can be handed out as <see cref="ReadOnlyMemory{T}"/>.
+    /// </summary>
+    public const int MaxCapacity = (int.MaxValue - DataOffset - FooterLength) & ~7;
+
+    /// <summary>Byte offsets of the metadata fields.</summary>
+    public const int SignatureOffset = 0, VersionOffset = 8, WriterIdOffset = 16, ChannelIdOffset = 24,
+        CapacityOffset = 32, MaxRecordLengthOffset = 36, TimeoutOffset = 40, CreationTimeOffset = 48, TickUnitOffset = 56;
+
+    /// <summary>Rounds <paramref name="value"/> up to a multiple of 8.</summary>
+    public static long Align8(long value) => (value + 7) & ~7L;
+
+    /// <summary>The largest max record length a channel of <paramref name="capacity"/> bytes may declare.</summary>
+    public static long MaxRecordLengthLimit(long capacity) => Align8((capacity / 128) - 8);
+
+    /// <summary>The length of a file we create for a channel of <paramref name="capacity"/> bytes.</summary>
+    public static long FileLength(long capacity) => DataOffset + capacity + FooterLength;
+}

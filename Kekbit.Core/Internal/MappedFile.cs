@@ -1,0 +1,64 @@
+using System.IO.MemoryMappedFiles;
+
+namespace Kekbit.Core.Internal;
+
+/// <summary>
+/// A whole file mapped into memory, with a stable base pointer for its lifetime. Readers map read-only
+/// (a stray write would fault rather than damage a channel); the writer maps read-write.
+/// </summary>
+internal sealed unsafe class MappedFile : IDisposable
+{
+    private readonly MemoryMappedFile _map;
+    private readonly MemoryMappedViewAccessor _view;
+    private byte* _base;
+
+    private MappedFile(MemoryMappedFile map, MemoryMappedViewAccessor view, long length)
+    {
+        _map = map;
+        _view = view;
+        Length = length;
+        byte* pointer = null;
+        view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+        // The view may start before the requested offset (page alignment); PointerOffset corrects for that.
+        _base = pointer + view.PointerOffset;
+    }
+
+    /// <summary>Bytes mapped: the file's length when it was mapped.</summary>
+    public long Length { get; }
+
+    /// <summary>The first mapped byte. Valid until <see cref="Dispose"/>; page-aligned, so every 8-aligned offset is 8-aligned in memory.</summary>
+    public byte* Base => _base;
+
+    /// <summary>Maps all <paramref name="length"/> bytes of <paramref name="file"/>; the mapping takes ownership of the stream.</summary>
+    public static MappedFile Map(FileStream file, long length, bool writable)
+    {
+        MemoryMappedFileAccess access = writable ? MemoryMappedFileAccess.ReadWrite : MemoryMappedFileAccess.Read;
+        MemoryMappedFile map = MemoryMappedFile.CreateFromFile(file, mapName: null, writable ? length : 0, access, HandleInheritability.None, leaveOpen: false);
+        try
+        {
+            MemoryMappedViewAccessor view = map.CreateViewAccessor(0, length, access);
+            return new MappedFile(map, view, length);
+        }
+        catch
+        {
+            map.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Writes modified pages back to the file (msync) and returns when they are there.</summary>
+    public void Flush() => _view.Flush();
+
+    public void Dispose()
+    {
+        if (_base == null)
+        {
+            return;
+        }
+
+        _base = null;
+        _view.SafeMemoryMappedViewHandle.ReleasePointer();
+        _view.Dispose();
+        _map.Dispose();
+    }
+}

@@ -1,0 +1,296 @@
+using System.Runtime.CompilerServices;
+using Kekbit.Core.Internal;
+
+namespace Kekbit.Core;
+
+/// <summary>
+/// Reads a channel through a read-only memory mapping of its file. Opening validates the metadata;
+/// <see cref="TryRead"/> then follows the read protocol: load the length slot at the position (acquire);
+/// a length up to the max record length is a record, WATERMARK is nothing yet, CLOSE is the end, anything
+/// else is corruption. Whatever the file holds, a reader never reads outside it: a file shorter than its
+/// data area (as kekbit 0.3.5 creates them) is read up to the last record lying wholly inside it, then the
+/// read fails with <see cref="ReadFailure.FileTruncated"/>.
+/// </summary>
+/// <remarks>
+/// Not thread-safe: one thread reads through one reader. Open one reader per consumer; readers are cheap.
+/// Records are zero-copy views valid until the reader is disposed (see <see cref="ReadResult"/>).
+/// </remarks>
+public sealed unsafe class ShmReader : IReader
+{
+    private readonly MappedFile _file;
+    private readonly MappedMemory _memory;
+    private readonly byte* _data;
+    private readonly long _dataLimit;
+    private readonly long _capacity;
+    private readonly ulong _maxRecordLength;
+    private long _position;
+    private ReadStatus? _exhaustedBy;
+    private ReadFailure _failure;
+    private bool _disposed;
+
+    private ShmReader(MappedFile file, Metadata metadata, string path)
+    {
+        _file = file;
+        Metadata = metadata;
+        Path = path;
+        _capacity = metadata.Capacity;
+        _maxRecordLength = (ulong)metadata.MaxRecordLength;
+        // The data area the file really holds: kekbit 0.3.5 files end 896 bytes early, damaged files anywhere.
+        _dataLimit = Math.Min(file.Length - ChannelFormat.DataOffset, _capacity + ChannelFormat.FooterLength);
+        // Safe: _data is only dereferenced at offsets checked against _dataLimit, which lies inside the mapping.
+        _data = file.Base + ChannelFormat.DataOffset;
+        _memory = new MappedMemory(_data, (int)Math.Max(0, _dataLimit));
+    }
+
+    /// <inheritdoc/>
+    public Metadata Metadata { get; }
+
+    /// <summary>The channel file this reader maps.</summary>
+    public string Path { get; }
+
+    /// <inheritdoc/>
+    public long Position => _position;
+
+    /// <inheritdoc/>
+    public ReadStatus? ExhaustedBy => _exhaustedBy;
+
+    /// <inheritdoc/>
+    public ReadFailure Failure => _failure;
+
+    /// <summary>
+    /// Whether the file is shorter than 1024 + capacity + 32 bytes (kekbit 0.3.5 writes its files 896 bytes
+    /// short). Such a file is read up to the last record wholly inside it.
+    /// </summary>
+    public bool IsFileTruncated => _dataLimit < _capacity + ChannelFormat.FooterLength;
+
+    /// <summary>Opens channel <paramref name="channelId"/> under <paramref name="root"/> for reading, from its first record.</summary>
+    /// <param name="root">The root folder that holds channels.</param>
+    /// <param name="channelId">The channel id.</param>
+    /// <exception cref="ChannelException">The channel is missing, still being created, unreadable or has invalid metadata.</exception>
+    public static ShmReader Open(string root, ulong channelId)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        return Open(StorageLayout.ChannelFile(root, channelId));
+    }
+
+    /// <summary>Opens the channel file at <paramref name="channelFile"/> for reading, from its first record.</summary>
+    /// <param name="channelFile">The path of a <c>.kekbit</c> file.</param>
+    /// <exception cref="ChannelException">The channel is missing, still being created, unreadable or has invalid metadata.</exception>
+    public static ShmReader Open(string channelFile)
+    {
+        ArgumentNullException.ThrowIfNull(channelFile);
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(channelFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            CreationLock.ThrowIfHeld(channelFile);
+            throw new ChannelException(ChannelError.StorageNotFound, channelFile, "no channel file exists here", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ChannelException(ChannelError.CouldNotAccessStorage, channelFile, $"cannot open the channel file: {e.Message}", e);
+        }
+
+        MappedFile file;
+        try
+        {
+            // Checked after opening: a file that exists while its lock does not has finished its creation,
+            // because the creator makes the lock before the file and removes it after the header.
+            CreationLock.ThrowIfHeld(channelFile);
+            long length = stream.Length;
+            if (length < ChannelFormat.MetadataLength)
+            {
+                throw new ChannelException(ChannelError.FileTooShort, channelFile, $"the file holds {length} bytes, fewer than the {ChannelFormat.MetadataLength} bytes of metadata");
+            }
+
+            if (length > ChannelFormat.FileLength(ChannelFormat.MaxCapacity))
+            {
+                // Larger than any channel this implementation maps; the metadata check would reject it anyway.
+                length = ChannelFormat.FileLength(ChannelFormat.MaxCapacity);
+            }
+
+            file = MappedFile.Map(stream, length, writable: false);
+        }
+        catch (Exception e) when (e is IOException and not ChannelException or UnauthorizedAccessException)
+        {
+            stream.Dispose();
+            throw new ChannelException(ChannelError.CouldNotAccessStorage, channelFile, $"cannot map the channel file: {e.Message}", e);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+
+        try
+        {
+            // Safe: the mapping holds at least MetadataLength bytes (checked above).
+            var metadata = Metadata.Read(new ReadOnlySpan<byte>(file.Base, ChannelFormat.MetadataLength), channelFile);
+            return new ShmReader(file, metadata, channelFile);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Opens channel <paramref name="channelId"/>, retrying while it does not exist yet or is still being
+    /// created, until <paramref name="timeout"/> passes (kekbit's <c>try_shm_reader</c>). Other errors are thrown at once.
+    /// </summary>
+    /// <param name="root">The root folder that holds channels.</param>
+    /// <param name="channelId">The channel id.</param>
+    /// <param name="timeout">How long to keep trying.</param>
+    /// <param name="cancellationToken">Stops waiting early.</param>
+    /// <exception cref="ChannelException">The channel did not become readable in time (the last error), or is invalid.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static ShmReader OpenWhenReady(string root, ulong channelId, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        string channelFile = StorageLayout.ChannelFile(root, channelId);
+        long start = TimeProvider.System.GetTimestamp();
+        var interval = TimeSpan.FromMilliseconds(1);
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                return Open(channelFile);
+            }
+            catch (ChannelException e) when (e.Error is ChannelError.StorageNotFound or ChannelError.StorageNotReady)
+            {
+                TimeSpan left = timeout - TimeProvider.System.GetElapsedTime(start);
+                if (left <= TimeSpan.Zero)
+                {
+                    throw;
+                }
+
+                // Poll gently: from 1 ms up to 50 ms between tries.
+                cancellationToken.WaitHandle.WaitOne(left < interval ? left : interval);
+                interval = TimeSpan.FromTicks(Math.Min(interval.Ticks * 2, TimeSpan.TicksPerMillisecond * 50));
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ReadResult TryRead()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_exhaustedBy is ReadStatus final)
+        {
+            return ReadResult.NoRecord(final, _position, _failure);
+        }
+
+        long position = _position;
+        if (position + ChannelFormat.RecordHeaderLength > _dataLimit)
+        {
+            return Fail(ReadFailure.FileTruncated);
+        }
+
+        // Safe: [position, position + 8) lies inside the data the file holds (checked above), and position
+        // is 8-aligned, so the load is an aligned atomic 8-byte read. Acquire: the payload bytes published
+        // before this length are visible below.
+        ulong length = Volatile.Read(ref *(ulong*)(_data + position));
+        if (length <= _maxRecordLength)
+        {
+            long next = position + ChannelFormat.Align8(ChannelFormat.RecordHeaderLength + (long)length);
+            if (next > _capacity)
+            {
+                return Fail(ReadFailure.RecordBeyondCapacity);
+            }
+
+            if (position + ChannelFormat.RecordHeaderLength + (long)length > _dataLimit)
+            {
+                return Fail(ReadFailure.FileTruncated);
+            }
+
+            _position = next;
+            return ReadResult.Record(position, _memory.Slice((int)position + ChannelFormat.RecordHeaderLength, (int)length));
+        }
+
+        if (length == ChannelFormat.Watermark)
+        {
+            return ReadResult.NoRecord(ReadStatus.Nothing, position);
+        }
+
+        if (length == ChannelFormat.Close)
+        {
+            _exhaustedBy = ReadStatus.Closed;
+            return ReadResult.NoRecord(ReadStatus.Closed, position);
+        }
+
+        return Fail(ReadFailure.UnknownMarker);
+    }
+
+    /// <summary>
+    /// Moves the reader to <paramref name="position"/>, a position saved from <see cref="Position"/> or
+    /// <see cref="ReadResult.Position"/>, so reading resumes there. The position is validated by walking the
+    /// published records from the start: it must be the start of a record, or the end of the published data.
+    /// A reader exhausted by CLOSE or a failure becomes readable again.
+    /// </summary>
+    /// <param name="position">A data-area offset.</param>
+    /// <exception cref="ChannelException"><see cref="ChannelError.InvalidPosition"/>: the position is not a record boundary the writer published.</exception>
+    public void SeekTo(long position)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (position < 0 || position % 8 != 0 || position > _capacity)
+        {
+            throw InvalidPosition(position, "it is not an 8-aligned offset inside the data area");
+        }
+
+        long current = 0;
+        while (current < position)
+        {
+            if (current + ChannelFormat.RecordHeaderLength > _dataLimit)
+            {
+                throw InvalidPosition(position, $"the file ends at data offset {_dataLimit} before it");
+            }
+
+            // Safe: bounds checked above; aligned acquire load as in TryRead.
+            ulong length = Volatile.Read(ref *(ulong*)(_data + current));
+            if (length > _maxRecordLength)
+            {
+                throw InvalidPosition(position, $"the published data ends at {current}");
+            }
+
+            current += ChannelFormat.Align8(ChannelFormat.RecordHeaderLength + (long)length);
+        }
+
+        if (current != position)
+        {
+            throw InvalidPosition(position, $"it falls inside a record (the next record boundary is {current})");
+        }
+
+        _position = position;
+        _exhaustedBy = null;
+        _failure = ReadFailure.None;
+    }
+
+    /// <summary>Releases the mapping. Payloads read earlier become invalid (their spans throw <see cref="ObjectDisposedException"/>).</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _memory.Invalidate();
+        _file.Dispose();
+    }
+
+    private ReadResult Fail(ReadFailure failure)
+    {
+        _exhaustedBy = ReadStatus.Failed;
+        _failure = failure;
+        return ReadResult.NoRecord(ReadStatus.Failed, _position, failure);
+    }
+
+    private ChannelException InvalidPosition(long position, string why) =>
+        new(ChannelError.InvalidPosition, Path, $"cannot resume from position {position}: {why}");
+}

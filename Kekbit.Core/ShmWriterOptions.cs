@@ -1,0 +1,34 @@
+namespace Kekbit.Core;
+
+/// <summary>How <see cref="ShmWriter.Create"/> creates a channel's file and folders.</summary>
+public sealed class ShmWriterOptions
+{
+    /// <summary>The default options: owner-only permissions.</summary>
+    public static ShmWriterOptions Default { get; } = new();
+
+    /// <summary>
+    /// Permissions of the channel file on Unix; default owner read and write (0600). To let a group of
+    /// cooperating processes read, add <see cref="UnixFileMode.GroupRead"/>. Other-write bits are refused.
+    /// </summary>
+    public UnixFileMode FileMode { get; init; } = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    /// <summary>
+    /// Permissions of folders the writer creates on Unix; default owner only (0700). Existing folders are left as they are.
+    /// Other-write bits are refused.
+    /// </summary>
+    public UnixFileMode FolderMode { get; init; } = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+
+    /// <summary>Checks the options; throws <see cref="ArgumentException"/> for world-writable modes.</summary>
+    internal void Validate()
+    {
+        if ((FileMode & UnixFileMode.OtherWrite) != 0)
+        {
+            throw new ArgumentException("A channel file must never be world-writable.", nameof(FileMode));
+        }
+
+        if ((FolderMode & UnixFileMode.OtherWrite) != 0)
+        {
+            throw new ArgumentException("A channel folder must never be world-writable.", nameof(FolderMode));
+        }
+    }
+}
