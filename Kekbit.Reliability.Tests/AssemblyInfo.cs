@@ -1,3 +1,3 @@
-// The scenarios start real processes, mount file systems and time readers out: run them one class at a
+// The scenarios start real processes, mount file systems and time readers out: run them one test at a
 // time, so that on a 2-core CI machine they do not starve each other into false timeouts.
-[assembly: CollectionBehavior(DisableTestParallelization = true)]
+[assembly: Xunit.v3.Parallelization(Mode = Xunit.Sdk.ParallelMode.None)]

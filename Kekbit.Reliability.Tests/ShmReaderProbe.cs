@@ -1,0 +1,82 @@
+using Kekbit.Core;
+
+namespace Kekbit.Reliability.Tests;
+
+/// <summary>
+/// Opens a channel file with the real <see cref="ShmReader"/> and reads it to its first non-record, the way a
+/// consumer would, checking as it goes that the reader cannot loop forever (a bounded number of reads) and
+/// that records only move forward on 8-byte boundaries. Any exception but <see cref="ChannelException"/> escapes.
+/// </summary>
+internal static class ShmReaderProbe
+{
+    public static ChannelOutcome Read(string file)
+    {
+        ShmReader reader;
+        try
+        {
+            reader = ShmReader.Open(file);
+        }
+        catch (ChannelException e)
+        {
+            return ChannelOutcome.OpenFailed(e.Error);
+        }
+
+        using (reader)
+        {
+            // Every record takes at least 8 bytes of the data area: more reads than that would be a loop.
+            long maxReads = (reader.Metadata.Capacity / 8) + 2;
+            var records = new List<(long, byte[])>();
+            long previous = -1;
+            for (long reads = 0; reads < maxReads; reads++)
+            {
+                ReadResult result = reader.TryRead();
+                if (!result.IsRecord)
+                {
+                    ReadResult again = reader.TryRead();
+                    if (again.Status != result.Status || again.Position != result.Position)
+                    {
+                        throw new InvalidOperationException($"a second read after the end changed it: {result} then {again}");
+                    }
+
+                    return ChannelOutcome.Ended(records, result.Status, result.Failure, result.Position);
+                }
+
+                if (result.Position <= previous || result.Position % 8 != 0)
+                {
+                    throw new InvalidOperationException($"record positions went from {previous} to {result.Position}");
+                }
+
+                previous = result.Position;
+                records.Add((result.Position, result.ToArray()));
+            }
+
+            throw new InvalidOperationException($"the reader returned more than {maxReads} records: it loops");
+        }
+    }
+
+    /// <summary>Resumes a fresh reader at <paramref name="position"/>: it may only succeed or be refused as <see cref="ChannelError.InvalidPosition"/>.</summary>
+    public static void Seek(string file, long position)
+    {
+        ShmReader reader;
+        try
+        {
+            reader = ShmReader.Open(file);
+        }
+        catch (ChannelException)
+        {
+            return;
+        }
+
+        using (reader)
+        {
+            try
+            {
+                reader.SeekTo(position);
+                _ = reader.TryRead();
+            }
+            catch (ChannelException e) when (e.Error == ChannelError.InvalidPosition)
+            {
+            }
+        }
+    }
+}
