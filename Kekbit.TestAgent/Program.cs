@@ -1,13 +1,13 @@
 // A child process for cross-process tests. Commands (all print progress lines on stdout, flushed):
-//   write ROOT CHANNEL_ID COUNT [--size N] [--every N] [--no-close] [--capacity N] [--timeout-ms N] [--wait-go]
+//   write ROOT CHANNEL_ID COUNT [--size N] [--every N] [--no-close | --close-on-line] [--capacity N] [--timeout-ms N] [--wait-go]
 //       creates the channel (after reading a line "go" on stdin with --wait-go, so that several processes can
 //       be released at once), prints "READY", writes COUNT pattern records (RecordPattern), printing
 //       "PUBLISHED n" every --every records (default 1000) and at the end, then "WRITTEN count=.. checksum=..",
 //       "DONE", and closes, printing "CLOSED" (unless --no-close, in which case it waits for its standard input
-//       to close before exiting without closing). A creation that fails prints "ERROR <ChannelError> <message>"
+//       to close before exiting without closing; with --close-on-line it closes once it reads a line). A creation that fails prints "ERROR <ChannelError> <message>"
 //       and exits with code 3.
 //   read ROOT CHANNEL_ID [--open-timeout-ms N] [--dump] [--every N]
-//       opens the channel when ready, reads until closed/timeout/failure with a TimeoutReader, checking every
+//       prints "OPENING", opens the channel when ready (retrying while it does not exist), prints "OPENED", reads until closed/timeout/failure with a TimeoutReader, checking every
 //       record is intact and in order (printing "READING n" every --every records when given); prints
 //       "READ count=.. checksum=.. end=.. position=.. intact=true|false". An open that fails prints "ERROR ..." (exit 3).
 //   tamper ROOT CHANNEL_ID

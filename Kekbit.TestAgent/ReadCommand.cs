@@ -13,6 +13,7 @@ internal static class ReadCommand
         var openTimeout = TimeSpan.FromMilliseconds(args.Long("--open-timeout-ms", 30_000));
         bool dump = args.Has("--dump");
         long every = args.Long("--every", 0);
+        Say("OPENING");
         using var reader = new TimeoutReader(ShmReader.OpenWhenReady(args.Root, args.ChannelId, openTimeout));
         Say("OPENED");
         var tally = PatternTally.Start();

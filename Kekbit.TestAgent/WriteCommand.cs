@@ -49,16 +49,21 @@ internal static class WriteCommand
         Say($"PUBLISHED {published}");
         Say(string.Create(CultureInfo.InvariantCulture, $"WRITTEN count={published} checksum={checksum:x16}"));
         Say("DONE");
-        if (!args.Has("--no-close"))
-        {
-            writer.Dispose();
-            Say("CLOSED");
-        }
-        else
+        if (args.Has("--no-close"))
         {
             // Stay alive, unclosed, until the test closes our stdin or kills us.
             Console.In.ReadToEnd();
+            return 0;
         }
+
+        if (args.Has("--close-on-line"))
+        {
+            // Hold the channel open until the test says so: its readers stay live meanwhile.
+            _ = Console.In.ReadLine();
+        }
+
+        writer.Dispose();
+        Say("CLOSED");
 
         return 0;
     }
