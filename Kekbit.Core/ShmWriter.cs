@@ -77,6 +77,9 @@ public sealed unsafe class ShmWriter : IWriter
 
         string channelFile = System.IO.Path.GetFullPath(StorageLayout.ChannelFile(root, metadata.ChannelId));
         CreateFolders(root, System.IO.Path.GetDirectoryName(channelFile)!, options.FolderMode);
+        // The lock is checked before the file: a lock left by a crashed creator usually sits beside its
+        // incomplete channel file, and must be reported as StaleLock (with its recovery), not as "already exists".
+        CreationLock.ThrowIfHeld(channelFile, creating: true);
         ThrowIfExists(channelFile);
         string lockFile = CreationLock.Acquire(channelFile, options.FileMode);
         try

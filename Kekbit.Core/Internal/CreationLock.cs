@@ -26,10 +26,12 @@ internal static class CreationLock
             using var stream = new FileStream(lockFile, options);
             stream.Write(Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(CultureInfo.InvariantCulture)));
         }
-        catch (IOException) when (File.Exists(lockFile))
+        catch (IOException e) when (e is not (FileNotFoundException or DirectoryNotFoundException) && (File.Exists(lockFile) || File.Exists(channelFile)))
         {
             ThrowIfHeld(channelFile, creating: true);
-            throw; // The lock vanished between the failure and the check: report the original error.
+            // The rival's lock vanished between our failure and the check: it has just finished (or abandoned)
+            // creating this channel. Report the race as the typed error, never as a raw IOException.
+            throw new ChannelException(ChannelError.StorageAlreadyExists, channelFile, "another process created this channel at the same moment; a channel has one writer", e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
