@@ -66,10 +66,10 @@ public sealed unsafe class ShmReader : IReader
     /// <summary>Opens channel <paramref name="channelId"/> under <paramref name="root"/> for reading, from its first record.</summary>
     /// <param name="root">The root folder that holds channels.</param>
     /// <param name="channelId">The channel id.</param>
-    /// <exception cref="ChannelException">The channel is missing, still being created, unreadable or has invalid metadata.</exception>
+    /// <exception cref="ChannelException">The root is not a folder, or the channel is missing, still being created, unreadable or has invalid metadata.</exception>
     public static ShmReader Open(string root, ulong channelId)
     {
-        ArgumentNullException.ThrowIfNull(root);
+        ThrowIfRootIsAFile(root);
         return Open(StorageLayout.ChannelFile(root, channelId));
     }
 
@@ -150,7 +150,7 @@ public sealed unsafe class ShmReader : IReader
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static ShmReader OpenWhenReady(string root, ulong channelId, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(root);
+        ThrowIfRootIsAFile(root);
         string channelFile = StorageLayout.ChannelFile(root, channelId);
         long start = TimeProvider.System.GetTimestamp();
         var interval = TimeSpan.FromMilliseconds(1);
@@ -282,6 +282,19 @@ public sealed unsafe class ShmReader : IReader
         _disposed = true;
         _memory.Invalidate();
         _file.Dispose();
+    }
+
+    /// <summary>
+    /// Reports a root that is a file (or a dangling link) as the writer does, <see cref="ChannelError.InvalidRootFolder"/>:
+    /// a configuration error, not a channel that may still appear.
+    /// </summary>
+    private static void ThrowIfRootIsAFile(string root)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        if (File.Exists(root))
+        {
+            throw new ChannelException(ChannelError.InvalidRootFolder, root, "the root exists but is a file, not a folder");
+        }
     }
 
     private ReadResult Fail(ReadFailure failure)

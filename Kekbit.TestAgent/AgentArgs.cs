@@ -13,10 +13,12 @@ internal sealed class AgentArgs(string[] args)
 
     public bool Has(string flag) => args.Contains(flag);
 
-    public long Long(string name, long fallback)
+    public long Long(string name, long fallback) => Text(name) is string text ? long.Parse(text, CultureInfo.InvariantCulture) : fallback;
+
+    public string? Text(string name)
     {
         int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? long.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 
     private static ulong ParseId(string text) =>

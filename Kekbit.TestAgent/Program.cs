@@ -1,5 +1,6 @@
 // A child process for cross-process tests. Commands (all print progress lines on stdout, flushed):
 //   write ROOT CHANNEL_ID COUNT [--size N] [--every N] [--no-close | --close-on-line] [--capacity N] [--timeout-ms N] [--wait-go]
+//         [--file-mode OCTAL] [--folder-mode OCTAL]
 //       creates the channel (after reading a line "go" on stdin with --wait-go, so that several processes can
 //       be released at once), prints "READY", writes COUNT pattern records (RecordPattern), printing
 //       "PUBLISHED n" every --every records (default 1000) and at the end, then "WRITTEN count=.. checksum=..",

@@ -23,7 +23,7 @@ internal static class WriteCommand
         }
 
         var metadata = Metadata.Create(1, args.ChannelId, capacity, size, (ulong)timeoutMs, TickUnit.Millis);
-        var writer = ShmWriter.Create(args.Root, metadata);
+        var writer = ShmWriter.Create(args.Root, metadata, options: Options(args));
         Say("READY");
         Span<byte> payload = stackalloc byte[size];
         long published = 0;
@@ -67,4 +67,11 @@ internal static class WriteCommand
 
         return 0;
     }
+
+    /// <summary>--file-mode and --folder-mode, in octal as chmod takes them; the writer's defaults otherwise.</summary>
+    private static ShmWriterOptions Options(AgentArgs args) => new()
+    {
+        FileMode = (UnixFileMode)Convert.ToInt32(args.Text("--file-mode") ?? "600", 8),
+        FolderMode = (UnixFileMode)Convert.ToInt32(args.Text("--folder-mode") ?? "700", 8),
+    };
 }
