@@ -100,7 +100,7 @@ public sealed class WriterMisuseTests : IDisposable
         const int threads = 4;
         const int capacity = 64 * 1024;
         // Few attempts, so that contention really produces WouldWait answers (each must have written nothing).
-        var shared = new RetryWriter(ShmWriter.Create(_root.Path, NewMetadata(capacity: capacity)), attempts: 2);
+        var shared = new RetryWriter(ShmWriter.Create(_root.Path, NewMetadata(capacity: capacity)), attempts: 1);
         var published = new long[threads];
         var wouldWait = new long[threads];
         var unexpected = new System.Collections.Concurrent.ConcurrentQueue<string>();
@@ -126,7 +126,8 @@ public sealed class WriterMisuseTests : IDisposable
                     case WriteStatus.ChannelFull:
                         for (int k = 0; k < 10; k++)
                         {
-                            if (shared.Write(payload).Status != WriteStatus.ChannelFull)
+                            // Full is final; under contention a write may also be turned away before it reaches the writer.
+                            if (shared.Write(payload).Status is not (WriteStatus.ChannelFull or WriteStatus.WouldWait))
                             {
                                 unexpected.Enqueue($"thread {thread}: a write after full was not refused as full");
                             }
@@ -158,7 +159,7 @@ public sealed class WriterMisuseTests : IDisposable
 
         Assert.Equal((ReadStatus.Closed, (long)capacity), (result.Status, reader.Position));
         Assert.Equal(published, next);
-        Figures.Report("retry writer", $"{threads} threads filled a 64 KiB channel: {published.Sum()} records published, {wouldWait.Sum()} WouldWait retries, then ChannelFull for every later write; every record read back once, in each thread's order");
+        Figures.Report("retry writer", $"{threads} threads filled a 64 KiB channel: {published.Sum()} records published, {wouldWait.Sum()} WouldWait retries, then ChannelFull (or WouldWait) for every later write; every record read back once, in each thread's order");
     }
 
     public void Dispose() => _root.Dispose();
