@@ -48,12 +48,18 @@ internal sealed class LiveReader
         return (_tally, _end);
     }
 
+    /// <summary>How long the reader had seen nothing new when it reached its final status (for timeouts: at least the timeout).</summary>
+    public TimeSpan IdleBeforeEnd { get; private set; }
+
     /// <summary>Reads <paramref name="reader"/> until a final status, polling gently while nothing is new.</summary>
-    public static (PatternTally Tally, ReadResult End) ReadToEnd(IReader reader, TimeSpan deadline)
+    public static (PatternTally Tally, ReadResult End) ReadToEnd(IReader reader, TimeSpan deadline) => ReadToEnd(reader, deadline, out _);
+
+    private static (PatternTally Tally, ReadResult End) ReadToEnd(IReader reader, TimeSpan deadline, out TimeSpan idleBeforeEnd)
     {
         var tally = PatternTally.Start();
         var idle = default(SpinWait);
         long start = TimeProvider.System.GetTimestamp();
+        long lastRecord = start;
         while (true)
         {
             ReadResult result = reader.TryRead();
@@ -61,11 +67,13 @@ internal sealed class LiveReader
             {
                 tally.Add(result.Span);
                 idle = default;
+                lastRecord = TimeProvider.System.GetTimestamp();
                 continue;
             }
 
             if (result.IsFinal)
             {
+                idleBeforeEnd = TimeProvider.System.GetElapsedTime(lastRecord);
                 return (tally, result);
             }
 
@@ -96,7 +104,8 @@ internal sealed class LiveReader
         try
         {
             using IReader reader = _open();
-            (_tally, _end) = ReadToEnd(reader, _deadline);
+            (_tally, _end) = ReadToEnd(reader, _deadline, out TimeSpan idleBeforeEnd);
+            IdleBeforeEnd = idleBeforeEnd;
         }
         catch (Exception e)
         {

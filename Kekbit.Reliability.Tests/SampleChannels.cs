@@ -49,20 +49,11 @@ internal static class SampleChannels
             if (!close)
             {
                 writer.Flush();
-                return new SampleChannel($"unclosed, {records} records", ReadShared(root.ChannelFile(channelId)));
+                return new SampleChannel($"unclosed, {records} records", ChannelBytes.Read(root.ChannelFile(channelId)));
             }
         }
 
         return new SampleChannel(records == int.MaxValue ? "full and closed" : $"closed, {records} records", File.ReadAllBytes(root.ChannelFile(channelId)));
-    }
-
-    /// <summary>Reads a file a writer still has open.</summary>
-    internal static byte[] ReadShared(string file)
-    {
-        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        byte[] bytes = new byte[stream.Length];
-        stream.ReadExactly(bytes);
-        return bytes;
     }
 }
 

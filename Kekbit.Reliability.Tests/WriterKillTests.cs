@@ -56,6 +56,7 @@ public sealed class WriterKillTests
         (PatternTally liveTally, ReadResult liveEnd) = live.Join();
         AssertEveryPublishedRecord(liveTally, published, "in-process reader");
         Assert.Equal(ReadStatus.Timeout, liveEnd.Status);
+        Assert.True(live.IdleBeforeEnd >= TimeSpan.FromMilliseconds(ChannelTimeoutMs), $"the reader gave up after {live.IdleBeforeEnd}, before the channel's timeout");
 
         // A reader opened after the kill sees exactly what the live reader saw, then nothing: the channel is unclosed.
         using (var late = ShmReader.Open(root.Path, channelId))
