@@ -10,7 +10,8 @@ namespace Kekbit.Reliability.Tests;
 /// </summary>
 internal static class FuzzCheck
 {
-    public static void Check(byte[] file, string scratchFile, string description, long seekTo)
+    /// <summary>Checks <paramref name="file"/>; gives the outcome both readers agreed on.</summary>
+    public static ChannelOutcome Check(byte[] file, string scratchFile, string description, long seekTo)
     {
         File.WriteAllBytes(scratchFile, file);
         ChannelOutcome expected = ReferenceReader.Read(file);
@@ -31,6 +32,8 @@ internal static class FuzzCheck
             string saved = Save(file, description);
             Assert.Fail($"{description}: the reader gave '{actual.Describe()}' where the format says '{expected.Describe()}'; input saved as {saved}");
         }
+
+        return expected;
     }
 
     /// <summary>Keeps a failing input, to be copied into RegressionInputs/ once the bug is fixed.</summary>
