@@ -18,8 +18,7 @@ internal static class FuzzCheck
         ChannelOutcome actual;
         try
         {
-            actual = ShmReaderProbe.Read(scratchFile);
-            ShmReaderProbe.Seek(scratchFile, seekTo);
+            actual = ShmReaderProbe.Read(scratchFile, seekTo);
         }
         catch (Exception e)
         {

@@ -9,7 +9,8 @@ namespace Kekbit.Reliability.Tests;
 /// </summary>
 internal static class ShmReaderProbe
 {
-    public static ChannelOutcome Read(string file)
+    /// <summary>Reads <paramref name="file"/> to its end, then resumes at <paramref name="seekTo"/>, which may only succeed or be refused as <see cref="ChannelError.InvalidPosition"/>.</summary>
+    public static ChannelOutcome Read(string file, long seekTo)
     {
         ShmReader reader;
         try
@@ -38,6 +39,7 @@ internal static class ShmReaderProbe
                         throw new InvalidOperationException($"a second read after the end changed it: {result} then {again}");
                     }
 
+                    Resume(reader, seekTo);
                     return ChannelOutcome.Ended(records, result.Status, result.Failure, result.Position);
                 }
 
@@ -54,29 +56,15 @@ internal static class ShmReaderProbe
         }
     }
 
-    /// <summary>Resumes a fresh reader at <paramref name="position"/>: it may only succeed or be refused as <see cref="ChannelError.InvalidPosition"/>.</summary>
-    public static void Seek(string file, long position)
+    private static void Resume(ShmReader reader, long position)
     {
-        ShmReader reader;
         try
         {
-            reader = ShmReader.Open(file);
+            reader.SeekTo(position);
+            _ = reader.TryRead();
         }
-        catch (ChannelException)
+        catch (ChannelException e) when (e.Error == ChannelError.InvalidPosition)
         {
-            return;
-        }
-
-        using (reader)
-        {
-            try
-            {
-                reader.SeekTo(position);
-                _ = reader.TryRead();
-            }
-            catch (ChannelException e) when (e.Error == ChannelError.InvalidPosition)
-            {
-            }
         }
     }
 }
