@@ -56,6 +56,76 @@ public sealed class CreationRaceTests
     }
 
     [Fact]
+    public void A_creator_killed_mid_creation_leaves_a_stale_lock_never_a_half_channel()
+    {
+        int seed = Soak.Seed();
+        var random = new Random(seed);
+        int rounds = Soak.Scale(5);
+        var outcomes = new Dictionary<string, int>();
+        for (int round = 0; round < rounds; round++)
+        {
+            using var root = new TempRoot("kekbit-crash");
+            string lockFile = StorageLayout.LockFile(root.Path, ChannelId);
+            // 256 MiB: preallocating it keeps the creator inside its lock long enough to be killed there.
+            using ChildProcess creator = ChildProcess.StartAgent("write", root.Path, ChannelId.ToString(CultureInfo.InvariantCulture), "10", "--capacity", (256 << 20).ToString(CultureInfo.InvariantCulture), "--wait-go", "--no-close");
+            creator.WaitFor("WAITING");
+            creator.StandardInput.WriteLine("go");
+            creator.StandardInput.Flush();
+            WaitUntil(() => File.Exists(lockFile) || creator.StandardOutput.Contains("READY", StringComparison.Ordinal));
+            // Kill at once half the time, otherwise a few scheduler turns later: inside the creation, or just after it.
+            for (int turns = random.Next(2) * random.Next(200); turns > 0; turns--)
+            {
+                Thread.Yield();
+            }
+
+            creator.Kill();
+            string outcome = OutcomeAfterCrash(root.Path);
+            outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
+        }
+
+        Figures.Report("creator kills", $"{rounds} creators SIGKILLed during creation (seed {seed}): {string.Join(", ", outcomes.OrderBy(o => o.Key).Select(o => $"{o.Key} x{o.Value}"))}; never a half header without its lock");
+    }
+
+    /// <summary>What a reader finds after a creator died: a stale lock (then recovered as documented), nothing, or a whole channel.</summary>
+    private static string OutcomeAfterCrash(string root)
+    {
+        try
+        {
+            using var reader = ShmReader.Open(root, ChannelId);
+            (PatternTally tally, ReadResult end) = LiveReader.ReadAvailable(reader);
+            Assert.Equal((true, ReadStatus.Nothing), (tally.Intact, end.Status));
+            return "complete channel";
+        }
+        catch (ChannelException e) when (e.Error == ChannelError.StorageNotFound)
+        {
+            return "nothing created yet";
+        }
+        catch (ChannelException e) when (e.Error == ChannelError.StaleLock)
+        {
+            // The documented recovery: delete the lock and the incomplete file, then create again.
+            File.Delete(StorageLayout.LockFile(root, ChannelId));
+            File.Delete(StorageLayout.ChannelFile(root, ChannelId));
+            using (ShmWriter.Create(root, Metadata.Create(1, ChannelId, 16384, 64, 1000, TickUnit.Millis)))
+            {
+            }
+
+            return "StaleLock, recovered";
+        }
+    }
+
+    /// <summary>Polls <paramref name="condition"/>, yielding between tries, for at most the agent deadline.</summary>
+    private static void WaitUntil(Func<bool> condition)
+    {
+        long start = TimeProvider.System.GetTimestamp();
+        var backoff = default(SpinWait);
+        while (!condition())
+        {
+            Assert.True(TimeProvider.System.GetElapsedTime(start) < AgentOutput.Deadline, "the creator never started creating");
+            backoff.SpinOnce(sleep1Threshold: -1);
+        }
+    }
+
+    [Fact]
     public void A_reader_waiting_for_a_channel_opens_it_once_created()
     {
         using var root = new TempRoot("kekbit-wait");
