@@ -79,6 +79,7 @@ public sealed unsafe class ShmReader : IReader
     public static ShmReader Open(string channelFile)
     {
         ArgumentNullException.ThrowIfNull(channelFile);
+        ThrowIfTooShortToOpen(channelFile);
         FileStream stream;
         try
         {
@@ -282,6 +283,31 @@ public sealed unsafe class ShmReader : IReader
         _disposed = true;
         _memory.Invalidate();
         _file.Dispose();
+    }
+
+    /// <summary>
+    /// Refuses, before opening it, a file whose size cannot hold the metadata. Besides short files this catches
+    /// a FIFO (or a device) planted at the channel's path: such files report no size, and opening a FIFO for
+    /// reading would block until some process opened it for writing, hanging the reader. A missing file is left
+    /// to the open that follows; a short file whose creator still holds the lock is not ready rather than short.
+    /// </summary>
+    private static void ThrowIfTooShortToOpen(string channelFile)
+    {
+        long length;
+        try
+        {
+            length = new FileInfo(channelFile).Length;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return;
+        }
+
+        if (length < ChannelFormat.MetadataLength)
+        {
+            CreationLock.ThrowIfHeld(channelFile);
+            throw new ChannelException(ChannelError.FileTooShort, channelFile, $"the file holds {length} bytes, fewer than the {ChannelFormat.MetadataLength} bytes of metadata (or is not a regular file)");
+        }
     }
 
     /// <summary>

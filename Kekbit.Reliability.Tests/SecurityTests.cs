@@ -148,6 +148,53 @@ public sealed class SecurityTests : IDisposable
         Assert.Equal("precious", File.ReadAllText(victim));
     }
 
+    [Fact]
+    public void A_fifo_planted_at_a_channels_path_is_refused_instead_of_hanging_the_reader()
+    {
+        // Regression: opening a FIFO for reading blocks until a writer opens it, so a planted FIFO hung readers.
+        string channelFile = _temp.ChannelFile(ChannelId);
+        MakeFifo(channelFile);
+        Assert.Equal(ChannelError.FileTooShort, OpenWithoutHanging());
+        Assert.Equal(ChannelError.FileTooShort, Assert.Throws<ChannelException>(() => ShmReader.OpenWhenReady(_temp.Path, ChannelId, AgentOutput.Deadline, TestContext.Current.CancellationToken)).Error);
+    }
+
+    [Fact]
+    public void A_fifo_planted_at_a_lock_path_is_not_read_and_hangs_nobody()
+    {
+        // Regression: checking a lock read its content (the creator's process id); a FIFO there blocked that read forever.
+        WriteChannel(_temp.Path);
+        MakeFifo(StorageLayout.LockFile(_temp.Path, ChannelId));
+        Assert.Equal(ChannelError.StorageNotReady, OpenWithoutHanging());
+        Assert.Equal(ChannelError.StorageAlreadyExists, Assert.Throws<ChannelException>(() => ShmWriter.Create(_temp.Path, NewMetadata())).Error);
+    }
+
+    private static void MakeFifo(string path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using ChildProcess mkfifo = ChildProcess.Start("mkfifo", [path]);
+        Assert.Equal(0, mkfifo.WaitForExit(AgentOutput.Deadline));
+    }
+
+    /// <summary>Opens the channel on another thread, so that a regression hangs that thread and fails, not the test run.</summary>
+    private ChannelError? OpenWithoutHanging()
+    {
+        ChannelError? error = null;
+        var opener = new Thread(() =>
+        {
+            try
+            {
+                ShmReader.Open(_temp.Path, ChannelId).Dispose();
+            }
+            catch (ChannelException e)
+            {
+                error = e.Error;
+            }
+        }) { IsBackground = true };
+        opener.Start();
+        Assert.True(opener.Join(AgentOutput.Deadline), "opening the channel hung the reader");
+        return error;
+    }
+
     public void Dispose() => _temp.Dispose();
 
     private static Metadata NewMetadata() => Metadata.Create(1, ChannelId, 16384, 64, 1000, TickUnit.Millis);

@@ -79,6 +79,13 @@ internal static class CreationLock
     {
         try
         {
+            // A process id takes a few bytes. Anything else is not read: a FIFO planted here reports no size and
+            // reading it would block forever, hanging the reader or writer that only wanted to check the lock.
+            if (new FileInfo(lockFile).Length is 0 or > 32)
+            {
+                return null;
+            }
+
             string text = File.ReadAllText(lockFile, Encoding.ASCII).Trim();
             return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int pid) && pid > 0 ? pid : null;
         }
