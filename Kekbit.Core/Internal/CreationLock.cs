@@ -61,6 +61,19 @@ internal static class CreationLock
         int? creator = ReadCreator(lockFile);
         if (creator is int pid && !IsRunning(pid))
         {
+            // The creator may have finished, removed its lock and exited between our reading the lock and checking
+            // on the process (a race the creation-race test caught): only a lock still there, still naming it, is stale.
+            if (!File.Exists(lockFile))
+            {
+                return;
+            }
+
+            if (ReadCreator(lockFile) != pid)
+            {
+                ThrowIfHeld(channelFile, creating); // Another creator took the lock meanwhile: judge the new lock.
+                return;
+            }
+
             throw new ChannelException(ChannelError.StaleLock, lockFile,
                 $"the lock file was left by process {pid}, which is no longer running, while it created the channel; " +
                 $"delete '{lockFile}' and, if the channel file is incomplete, '{channelFile}' to recover");
