@@ -293,20 +293,30 @@ public sealed unsafe class ShmReader : IReader
     /// </summary>
     private static void ThrowIfTooShortToOpen(string channelFile)
     {
-        long length;
-        try
-        {
-            length = new FileInfo(channelFile).Length;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        if (SizeOf(channelFile) is not long length || length >= ChannelFormat.MetadataLength)
         {
             return;
         }
 
-        if (length < ChannelFormat.MetadataLength)
+        CreationLock.ThrowIfHeld(channelFile);
+        // Measured again after the lock check, as Open does: the creator may have finished in between, and it
+        // releases its lock only once the file has its full length (a race the many-readers soak test caught).
+        if (SizeOf(channelFile) is long now && now < ChannelFormat.MetadataLength)
         {
-            CreationLock.ThrowIfHeld(channelFile);
-            throw new ChannelException(ChannelError.FileTooShort, channelFile, $"the file holds {length} bytes, fewer than the {ChannelFormat.MetadataLength} bytes of metadata (or is not a regular file)");
+            throw new ChannelException(ChannelError.FileTooShort, channelFile, $"the file holds {now} bytes, fewer than the {ChannelFormat.MetadataLength} bytes of metadata (or is not a regular file)");
+        }
+    }
+
+    /// <summary>The file's size without opening it (following links); null when it cannot be told (missing, say).</summary>
+    private static long? SizeOf(string file)
+    {
+        try
+        {
+            return new FileInfo(file).Length;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
         }
     }
 
