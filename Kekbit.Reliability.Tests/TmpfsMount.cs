@@ -23,7 +23,7 @@ internal sealed class TmpfsMount : IDisposable
     public static TmpfsMount? TryMount(string size, out string whyNot)
     {
         whyNot = "";
-        if (!OperatingSystem.IsLinux() || Environment.UserName != "root")
+        if (!OperatingSystem.IsLinux() || !Environment.IsPrivilegedProcess)
         {
             whyNot = $"mounting a tmpfs needs root on Linux (running as '{Environment.UserName}' on {Environment.OSVersion})";
             return null;
