@@ -1,15 +1,10 @@
 using Kekbit.Core;
-using Kekbit.Reactive.Idle;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Kekbit.Reactive.Tests;
 
 public sealed class AsyncEnumerableTests
 {
-    private static readonly PollingOptions Gentle = new() { IdleStrategy = () => new BackoffIdleStrategy(maxSpins: 2, maxYields: 2) };
-
-    private static CancellationToken TestCancellation => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task Enumerates_every_record_in_order_and_ends_when_the_channel_closes()
     {
@@ -19,7 +14,7 @@ public sealed class AsyncEnumerableTests
         using ShmReader reader = channel.OpenReader();
         var seen = new List<long>();
 
-        await foreach (Record record in reader.ReadAllAsync(TestCancellation))
+        await foreach (Record record in reader.ReadAllAsync(Gentle.Cancellation))
         {
             seen.Add(TestChannel.IndexOf(record));
         }
@@ -44,10 +39,10 @@ public sealed class AsyncEnumerableTests
 
                 channel.Writer.Dispose();
             },
-            TestCancellation);
+            Gentle.Cancellation);
         long expected = 0;
 
-        await foreach (Record record in reader.ReadAllAsync(Gentle, TestCancellation))
+        await foreach (Record record in reader.ReadAllAsync(Gentle.Polling, Gentle.Cancellation))
         {
             Assert.Equal(expected++, TestChannel.IndexOf(record));
         }
@@ -62,7 +57,7 @@ public sealed class AsyncEnumerableTests
         using var channel = new TestChannel();
         using ShmReader reader = channel.OpenReader();
         var clock = new FakeTimeProvider();
-        await using IAsyncEnumerator<Record> records = reader.ReadAllAsync(Gentle with { TimeProvider = clock }, TestCancellation).GetAsyncEnumerator(TestCancellation);
+        await using IAsyncEnumerator<Record> records = reader.ReadAllAsync(Gentle.Polling with { TimeProvider = clock }, Gentle.Cancellation).GetAsyncEnumerator(Gentle.Cancellation);
 
         // Nothing to read: after its brief spins and yields the enumerator parks on a timer of the fake clock,
         // so MoveNextAsync returns at once, pending, and no thread waits.
@@ -86,12 +81,12 @@ public sealed class AsyncEnumerableTests
         using var channel = new TestChannel();
         channel.WritePattern(0, 3);
         using ShmReader reader = channel.OpenReader();
-        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(TestCancellation);
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(Gentle.Cancellation);
         int seen = 0;
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {
-            await foreach (Record record in reader.ReadAllAsync(Gentle, TestCancellation).WithCancellation(cancellation.Token))
+            await foreach (Record record in reader.ReadAllAsync(Gentle.Polling, Gentle.Cancellation).WithCancellation(cancellation.Token))
             {
                 if (++seen == 3)
                 {
@@ -115,16 +110,16 @@ public sealed class AsyncEnumerableTests
         var error = await Assert.ThrowsAsync<ChannelTimeoutException>(async () =>
         {
             // The fake clock drives both the timeout and the enumerator's parks: each park moves time on.
-            var options = Gentle with { TimeProvider = clock };
+            var options = Gentle.Polling with { TimeProvider = clock };
             var enumeration = Task.Run(
                 async () =>
                 {
-                    await foreach (Record record in reader.ReadAllAsync(options, TestCancellation))
+                    await foreach (Record record in reader.ReadAllAsync(options, Gentle.Cancellation))
                     {
                         seen++;
                     }
                 },
-                TestCancellation);
+                Gentle.Cancellation);
             var deadline = DateTime.UtcNow + RecordingObserver.Patience;
             while (!enumeration.IsCompleted && DateTime.UtcNow < deadline)
             {
@@ -149,7 +144,7 @@ public sealed class AsyncEnumerableTests
 
         var error = await Assert.ThrowsAsync<ChannelCorruptedException>(async () =>
         {
-            await foreach (Record record in reader.ReadAllAsync(TestCancellation))
+            await foreach (Record record in reader.ReadAllAsync(Gentle.Cancellation))
             {
                 seen++;
             }
@@ -166,7 +161,7 @@ public sealed class AsyncEnumerableTests
         {
             using ShmReader reader = channel.OpenReader();
             long sum = 0;
-            await foreach (Record record in reader.ReadAllAsync(Gentle, TestCancellation))
+            await foreach (Record record in reader.ReadAllAsync(Gentle.Polling, Gentle.Cancellation))
             {
                 sum += TestChannel.IndexOf(record);
             }
@@ -174,7 +169,7 @@ public sealed class AsyncEnumerableTests
             return sum;
         }
 
-        Task<long>[] readers = [Task.Run(SumIndices, TestCancellation), Task.Run(SumIndices, TestCancellation), Task.Run(SumIndices, TestCancellation)];
+        Task<long>[] readers = [Task.Run(SumIndices, Gentle.Cancellation), Task.Run(SumIndices, Gentle.Cancellation), Task.Run(SumIndices, Gentle.Cancellation)];
         channel.WritePattern(0, 3000);
         channel.Writer.Dispose();
 
@@ -193,7 +188,7 @@ public sealed class AsyncEnumerableTests
         long after = 0;
 
         // Records are all available, so every MoveNextAsync completes synchronously on this thread.
-        await foreach (Record record in reader.ReadAllAsync(TestCancellation))
+        await foreach (Record record in reader.ReadAllAsync(Gentle.Cancellation))
         {
             if (index == 1_000)
             {

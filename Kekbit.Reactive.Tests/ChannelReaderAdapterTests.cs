@@ -1,35 +1,30 @@
 using System.Threading.Channels;
 using Kekbit.Core;
-using Kekbit.Reactive.Idle;
 
 namespace Kekbit.Reactive.Tests;
 
 public sealed class ChannelReaderAdapterTests
 {
-    private static readonly PollingOptions Gentle = new() { IdleStrategy = () => new BackoffIdleStrategy(maxSpins: 2, maxYields: 2) };
-
-    private static CancellationToken TestCancellation => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task Reads_peeks_and_completes_like_a_channel()
     {
         using var channel = new TestChannel();
         channel.WritePattern(0, 2);
         using ShmReader reader = channel.OpenReader();
-        ChannelReader<Record> records = reader.AsChannelReader(Gentle);
+        ChannelReader<Record> records = reader.AsChannelReader(Gentle.Polling);
 
         Assert.True(records.CanPeek);
         Assert.True(records.TryPeek(out Record peeked));
         Assert.True(records.TryRead(out Record first));
         Assert.Equal((0L, 0L), (TestChannel.IndexOf(peeked), TestChannel.IndexOf(first)));
-        Assert.True(await records.WaitToReadAsync(TestCancellation));
-        Assert.Equal(1, TestChannel.IndexOf(await records.ReadAsync(TestCancellation)));
+        Assert.True(await records.WaitToReadAsync(Gentle.Cancellation));
+        Assert.Equal(1, TestChannel.IndexOf(await records.ReadAsync(Gentle.Cancellation)));
         Assert.False(records.TryRead(out _));
         Assert.False(records.Completion.IsCompleted);
 
         channel.Writer.Dispose();
 
-        Assert.False(await records.WaitToReadAsync(TestCancellation));
+        Assert.False(await records.WaitToReadAsync(Gentle.Cancellation));
         await records.Completion;
     }
 
@@ -38,9 +33,9 @@ public sealed class ChannelReaderAdapterTests
     {
         using var channel = new TestChannel();
         using ShmReader reader = channel.OpenReader();
-        ChannelReader<Record> records = reader.AsChannelReader(Gentle);
+        ChannelReader<Record> records = reader.AsChannelReader(Gentle.Polling);
 
-        ValueTask<bool> waiting = records.WaitToReadAsync(TestCancellation);
+        ValueTask<bool> waiting = records.WaitToReadAsync(Gentle.Cancellation);
         channel.WritePattern(0, 1);
 
         Assert.True(await waiting);
@@ -57,7 +52,7 @@ public sealed class ChannelReaderAdapterTests
         using ShmReader reader = channel.OpenReader();
         long expected = 0;
 
-        await foreach (Record record in reader.AsChannelReader(Gentle).ReadAllAsync(TestCancellation))
+        await foreach (Record record in reader.AsChannelReader(Gentle.Polling).ReadAllAsync(Gentle.Cancellation))
         {
             Assert.Equal(expected++, TestChannel.IndexOf(record));
         }
@@ -72,10 +67,10 @@ public sealed class ChannelReaderAdapterTests
         channel.WritePattern(0, 1);
         channel.CloseAndCorrupt();
         using ShmReader reader = channel.OpenReader();
-        ChannelReader<Record> records = reader.AsChannelReader(Gentle);
+        ChannelReader<Record> records = reader.AsChannelReader(Gentle.Polling);
 
         Assert.True(records.TryRead(out _));
-        await Assert.ThrowsAsync<ChannelCorruptedException>(async () => await records.WaitToReadAsync(TestCancellation));
+        await Assert.ThrowsAsync<ChannelCorruptedException>(async () => await records.WaitToReadAsync(Gentle.Cancellation));
         await Assert.ThrowsAsync<ChannelCorruptedException>(() => records.Completion);
     }
 
@@ -84,8 +79,8 @@ public sealed class ChannelReaderAdapterTests
     {
         using var channel = new TestChannel();
         using ShmReader reader = channel.OpenReader();
-        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(TestCancellation);
-        ValueTask<bool> waiting = reader.AsChannelReader(Gentle).WaitToReadAsync(cancellation.Token);
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(Gentle.Cancellation);
+        ValueTask<bool> waiting = reader.AsChannelReader(Gentle.Polling).WaitToReadAsync(cancellation.Token);
 
         await cancellation.CancelAsync();
 

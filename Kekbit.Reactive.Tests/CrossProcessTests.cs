@@ -1,4 +1,3 @@
-using Kekbit.Reactive.Idle;
 using Kekbit.TestSupport;
 
 namespace Kekbit.Reactive.Tests;
@@ -14,7 +13,7 @@ public sealed class CrossProcessTests
         using ChildProcess writer = ChildProcess.StartAgent("write", root.Path, "1", "20000", "--size", "48");
         using ChildProcess middleware = ChildProcess.StartAgent("pipe", root.Path, "1", "2", "--keep-every", "2");
         var observer = new RecordingObserver();
-        var options = new PollingOptions { OpenTimeout = ProcessPatience, IdleStrategy = () => new BackoffIdleStrategy(maxSpins: 2, maxYields: 2) };
+        PollingOptions options = Gentle.Polling with { OpenTimeout = ProcessPatience };
 
         using (KekbitObservable.FromChannel(root.Path, 2, options).Subscribe(observer))
         {

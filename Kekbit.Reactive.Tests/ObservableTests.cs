@@ -1,16 +1,12 @@
 using System.Reactive.Concurrency;
 using System.Reactive.Linq;
 using Kekbit.Core;
-using Kekbit.Reactive.Idle;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Kekbit.Reactive.Tests;
 
 public sealed class ObservableTests
 {
-    // Tests share two cores with other work: poll gently.
-    private static readonly PollingOptions Gentle = new() { IdleStrategy = () => new BackoffIdleStrategy(maxSpins: 2, maxYields: 2) };
-
     [Fact]
     public void Delivers_every_record_in_order_then_completes_when_the_channel_closes()
     {
@@ -19,7 +15,7 @@ public sealed class ObservableTests
         channel.Writer.Dispose();
         var observer = new RecordingObserver();
 
-        using (channel.OpenReader().ToObservable(Gentle).Subscribe(observer))
+        using (channel.OpenReader().ToObservable(Gentle.Polling).Subscribe(observer))
         {
             observer.WaitForEnd();
         }
@@ -35,7 +31,7 @@ public sealed class ObservableTests
     {
         using var channel = new TestChannel();
         var observer = new RecordingObserver();
-        using IDisposable subscription = channel.OpenReader().ToObservable(Gentle).Subscribe(observer);
+        using IDisposable subscription = channel.OpenReader().ToObservable(Gentle.Polling).Subscribe(observer);
 
         for (int burst = 0; burst < 10; burst++)
         {
@@ -56,7 +52,7 @@ public sealed class ObservableTests
         channel.WritePattern(0, 3);
         var clock = new FakeTimeProvider();
         var observer = new RecordingObserver();
-        using IDisposable subscription = KekbitObservable.FromChannel(channel.Root, TestChannel.Id, Gentle with { TimeProvider = clock }).Subscribe(observer);
+        using IDisposable subscription = KekbitObservable.FromChannel(channel.Root, TestChannel.Id, Gentle.Polling with { TimeProvider = clock }).Subscribe(observer);
         observer.WaitForCount(3);
 
         // The reader starts its idle clock at its first empty poll; keep moving time until it gives up.
@@ -81,7 +77,7 @@ public sealed class ObservableTests
         channel.CloseAndCorrupt();
         var observer = new RecordingObserver();
 
-        using (channel.OpenReader().ToObservable(Gentle).Subscribe(observer))
+        using (channel.OpenReader().ToObservable(Gentle.Polling).Subscribe(observer))
         {
             observer.WaitForEnd();
         }
@@ -110,7 +106,7 @@ public sealed class ObservableTests
     {
         using var root = new Kekbit.TestSupport.TempRoot();
         var observer = new RecordingObserver();
-        using IDisposable subscription = KekbitObservable.FromChannel(root.Path, TestChannel.Id, Gentle with { OpenTimeout = RecordingObserver.Patience }).Subscribe(observer);
+        using IDisposable subscription = KekbitObservable.FromChannel(root.Path, TestChannel.Id, Gentle.Polling with { OpenTimeout = RecordingObserver.Patience }).Subscribe(observer);
 
         using (ShmWriter writer = ShmWriter.Create(root.Path, Metadata.Create(1, TestChannel.Id, 1 << 16, 64, 60_000, TickUnit.Millis)))
         {
@@ -129,7 +125,7 @@ public sealed class ObservableTests
         channel.WritePattern(0, 10);
         ShmReader reader = channel.OpenReader();
         var observer = new RecordingObserver();
-        IDisposable subscription = reader.ToObservable(Gentle).Subscribe(observer);
+        IDisposable subscription = reader.ToObservable(Gentle.Polling).Subscribe(observer);
         observer.WaitForCount(10);
 
         subscription.Dispose();
@@ -158,7 +154,7 @@ public sealed class ObservableTests
         foreach (int count in stopAfter)
         {
             var observer = new RecordingObserver();
-            IDisposable subscription = KekbitObservable.FromChannel(channel.Root, TestChannel.Id, Gentle).Subscribe(observer);
+            IDisposable subscription = KekbitObservable.FromChannel(channel.Root, TestChannel.Id, Gentle.Polling).Subscribe(observer);
             observer.WaitForCount(count);
             subscription.Dispose();
             int delivered = observer.Count;
@@ -195,7 +191,7 @@ public sealed class ObservableTests
             },
         };
 
-        Volatile.Write(ref subscription, channel.OpenReader().ToObservable(Gentle).Subscribe(observer));
+        Volatile.Write(ref subscription, channel.OpenReader().ToObservable(Gentle.Polling).Subscribe(observer));
 
         Assert.True(disposed.Wait(RecordingObserver.Patience, TestContext.Current.CancellationToken));
         subscription.Dispose();
@@ -206,7 +202,7 @@ public sealed class ObservableTests
     public void Several_concurrent_subscribers_each_see_every_record()
     {
         using var channel = new TestChannel();
-        IObservable<Record> records = KekbitObservable.FromChannel(channel.Root, TestChannel.Id, Gentle);
+        IObservable<Record> records = KekbitObservable.FromChannel(channel.Root, TestChannel.Id, Gentle.Polling);
         RecordingObserver[] observers = [new(), new(), new()];
         var subscriptions = observers.Select(observer => records.Subscribe(observer)).ToList();
 
@@ -229,7 +225,7 @@ public sealed class ObservableTests
         using var channel = new TestChannel();
         channel.WritePattern(0, 500);
         channel.Writer.Dispose();
-        var shared = channel.OpenReader().ToObservable(Gentle).Publish();
+        var shared = channel.OpenReader().ToObservable(Gentle.Polling).Publish();
         RecordingObserver[] observers = [new(), new()];
         using var first = shared.Subscribe(observers[0]);
         using var second = shared.Subscribe(observers[1]);
@@ -248,7 +244,7 @@ public sealed class ObservableTests
     public void A_reader_observable_accepts_a_single_subscription()
     {
         using var channel = new TestChannel();
-        IObservable<Record> records = channel.OpenReader().ToObservable(Gentle);
+        IObservable<Record> records = channel.OpenReader().ToObservable(Gentle.Polling);
         var first = new RecordingObserver();
         var second = new RecordingObserver();
         using IDisposable firstSubscription = records.Subscribe(first);
@@ -267,7 +263,7 @@ public sealed class ObservableTests
         using var channel = new TestChannel();
         channel.WritePattern(0, 100);
         var early = new RecordingObserver();
-        using var earlySubscription = KekbitObservable.FromChannel(channel.Root, TestChannel.Id, Gentle).Subscribe(early);
+        using var earlySubscription = KekbitObservable.FromChannel(channel.Root, TestChannel.Id, Gentle.Polling).Subscribe(early);
         early.WaitForCount(100);
         Record saved = default;
         using (ShmReader probe = channel.OpenReader())
@@ -283,11 +279,11 @@ public sealed class ObservableTests
         var fromStart = new RecordingObserver();
         var fromPosition = new RecordingObserver();
         var afterRecord = new RecordingObserver();
-        using var a = KekbitObservable.FromChannel(channel.Root, TestChannel.Id, Gentle).Subscribe(fromStart);
-        using var b = KekbitObservable.FromChannel(channel.Root, TestChannel.Id, Gentle with { StartPosition = saved.Position }).Subscribe(fromPosition);
+        using var a = KekbitObservable.FromChannel(channel.Root, TestChannel.Id, Gentle.Polling).Subscribe(fromStart);
+        using var b = KekbitObservable.FromChannel(channel.Root, TestChannel.Id, Gentle.Polling with { StartPosition = saved.Position }).Subscribe(fromPosition);
         ShmReader sought = channel.OpenReader();
         sought.SeekTo(saved.NextPosition);
-        using var c = sought.ToObservable(Gentle).Subscribe(afterRecord);
+        using var c = sought.ToObservable(Gentle.Polling).Subscribe(afterRecord);
 
         foreach (RecordingObserver observer in new[] { early, fromStart, fromPosition, afterRecord })
         {
@@ -352,7 +348,7 @@ public sealed class ObservableTests
         channel.Writer.Dispose();
         var observer = new RecordingObserver();
 
-        using (channel.OpenReader().ToObservable(NewThreadScheduler.Default, Gentle).Subscribe(observer))
+        using (channel.OpenReader().ToObservable(NewThreadScheduler.Default, Gentle.Polling).Subscribe(observer))
         {
             observer.WaitForEnd();
         }
@@ -368,7 +364,7 @@ public sealed class ObservableTests
         channel.WritePattern(0, 1000);
         channel.Writer.Dispose();
 
-        long[] evens = KekbitObservable.FromChannel(channel.Root, TestChannel.Id, Gentle)
+        long[] evens = KekbitObservable.FromChannel(channel.Root, TestChannel.Id, Gentle.Polling)
             .Select(TestChannel.IndexOf)
             .Where(index => index % 2 == 0)
             .ToArray()
@@ -398,7 +394,7 @@ public sealed class ObservableTests
             }
         }, observer);
 
-        using (channel.OpenReader().ToObservable(Gentle).Subscribe(counting))
+        using (channel.OpenReader().ToObservable(Gentle.Polling).Subscribe(counting))
         {
             observer.WaitForEnd();
         }

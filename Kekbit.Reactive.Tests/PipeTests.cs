@@ -1,27 +1,22 @@
 using System.Reactive.Linq;
 using System.Threading.Channels;
 using Kekbit.Core;
-using Kekbit.Reactive.Idle;
 
 namespace Kekbit.Reactive.Tests;
 
 public sealed class PipeTests
 {
     private static readonly RecordEncoder<long> Int64 = static (value, output) => output.WriteUInt64LittleEndian((ulong)value);
-    private static readonly PollingOptions Gentle = new() { IdleStrategy = () => new BackoffIdleStrategy(maxSpins: 2, maxYields: 2) };
-
-    private static CancellationToken TestCancellation => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task WriteAllAsync_journals_a_channel_until_it_completes_then_closes_the_journal()
     {
         using var journal = new TestChannel();
         var source = Channel.CreateBounded<long>(100);
-        Task<long> piping = source.Reader.WriteAllAsync(journal.Writer, Int64, TestCancellation);
+        Task<long> piping = source.Reader.WriteAllAsync(journal.Writer, Int64, Gentle.Cancellation);
 
         for (long i = 0; i < 5000; i++)
         {
-            await source.Writer.WriteAsync(i, TestCancellation);
+            await source.Writer.WriteAsync(i, Gentle.Cancellation);
         }
 
         source.Writer.Complete();
@@ -44,7 +39,7 @@ public sealed class PipeTests
 
         source.Writer.Complete();
 
-        long written = await source.Reader.WriteAllAsync(counting, Int64, new SinkOptions<long> { BatchSize = 10, FlushEachBatch = true }, TestCancellation);
+        long written = await source.Reader.WriteAllAsync(counting, Int64, new SinkOptions<long> { BatchSize = 10, FlushEachBatch = true }, Gentle.Cancellation);
 
         Assert.Equal((25L, 3), (written, counting.Flushes));
     }
@@ -54,7 +49,7 @@ public sealed class PipeTests
     {
         using var journal = new TestChannel();
         var source = Channel.CreateUnbounded<long>();
-        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(TestCancellation);
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(Gentle.Cancellation);
         source.Writer.TryWrite(7);
         Task<long> piping = source.Reader.WriteAllAsync(journal.Writer, Int64, cancellation.Token);
 
@@ -79,7 +74,7 @@ public sealed class PipeTests
 
         var refused = new List<WriteFailure<long>>();
         var error = await Assert.ThrowsAsync<ChannelWriteException>(() =>
-            source.Reader.WriteAllAsync(journal.Writer, Int64, new SinkOptions<long> { FailurePolicy = policy, OnFailure = refused.Add }, TestCancellation));
+            source.Reader.WriteAllAsync(journal.Writer, Int64, new SinkOptions<long> { FailurePolicy = policy, OnFailure = refused.Add }, Gentle.Cancellation));
 
         Assert.Equal(WriteStatus.ChannelFull, error.Status);
         Assert.Equal([new WriteFailure<long>(1024, WriteStatus.ChannelFull)], refused);
@@ -98,7 +93,7 @@ public sealed class PipeTests
         source.Writer.Complete();
         var refused = new List<WriteFailure<byte[]>>();
 
-        long written = await source.Reader.WriteAllAsync(journal.Writer, RecordEncoders.ByteArray, new SinkOptions<byte[]> { FailurePolicy = WriteFailurePolicy.Report, OnFailure = refused.Add }, TestCancellation);
+        long written = await source.Reader.WriteAllAsync(journal.Writer, RecordEncoders.ByteArray, new SinkOptions<byte[]> { FailurePolicy = WriteFailurePolicy.Report, OnFailure = refused.Add }, Gentle.Cancellation);
 
         Assert.Equal(2, written);
         Assert.Equal(WriteStatus.RecordTooLarge, Assert.Single(refused).Status);
@@ -113,9 +108,9 @@ public sealed class PipeTests
         input.Writer.Dispose();
         ChannelObserver<Record> sink = output.Writer.AsObserver();
 
-        using IDisposable pipe = input.OpenReader().ToObservable(Gentle).Where(record => TestChannel.IndexOf(record) % 3 == 0).Subscribe(sink);
+        using IDisposable pipe = input.OpenReader().ToObservable(Gentle.Polling).Where(record => TestChannel.IndexOf(record) % 3 == 0).Subscribe(sink);
 
-        await sink.Completion.WaitAsync(RecordingObserver.Patience, TestCancellation);
+        await sink.Completion.WaitAsync(RecordingObserver.Patience, Gentle.Cancellation);
         using ShmReader reader = output.OpenReader();
         var indices = new List<long>();
         foreach (ReadResult result in reader.ReadAvailable())
