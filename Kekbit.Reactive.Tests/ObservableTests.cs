@@ -341,6 +341,43 @@ public sealed class ObservableTests
     }
 
     [Fact]
+    public void Disposing_right_after_subscribing_releases_the_reader_whether_or_not_polling_started()
+    {
+        using var channel = new TestChannel();
+        channel.WritePattern(0, 100);
+        for (int attempt = 0; attempt < 50; attempt++)
+        {
+            ShmReader reader = channel.OpenReader();
+            var observer = new RecordingObserver();
+            IDisposable subscription = reader.ToObservable(Gentle.Polling).Subscribe(observer);
+
+            subscription.Dispose();
+            int delivered = observer.Count;
+
+            Assert.Throws<ObjectDisposedException>(() => reader.TryRead());
+            Assert.Equal(delivered, observer.Count);
+            Assert.False(observer.HasEnded);
+        }
+    }
+
+    [Fact]
+    public void An_exception_thrown_by_the_observer_propagates_and_releases_the_reader()
+    {
+        using var channel = new TestChannel();
+        channel.WritePattern(0, 10);
+        var scheduler = new HistoricalScheduler();
+        ShmReader reader = channel.OpenReader();
+        var observer = new RecordingObserver { OnRecord = record => throw new InvalidOperationException("observer failed") };
+        using IDisposable subscription = reader.ToObservable(scheduler).Subscribe(observer);
+
+        Assert.Throws<InvalidOperationException>(() => scheduler.AdvanceBy(TimeSpan.FromMilliseconds(1)));
+
+        Assert.Equal(1, observer.Count);
+        Assert.False(observer.HasEnded);
+        Assert.Throws<ObjectDisposedException>(() => reader.TryRead());
+    }
+
+    [Fact]
     public void Runs_its_loop_on_a_long_running_scheduler()
     {
         using var channel = new TestChannel();
