@@ -323,6 +323,21 @@ public sealed class ObservableTests
     }
 
     [Fact]
+    public void A_strategy_that_never_parks_still_lets_virtual_time_advance()
+    {
+        using var channel = new TestChannel();
+        var scheduler = new HistoricalScheduler();
+        var observer = new RecordingObserver();
+        using IDisposable subscription = channel.OpenReader().ToObservable(scheduler, new PollingOptions { IdleStrategy = () => new Idle.NoOpIdleStrategy() }).Subscribe(observer);
+
+        scheduler.AdvanceBy(TimeSpan.FromMilliseconds(1));
+        channel.WritePattern(0, 3);
+        scheduler.AdvanceBy(TimeSpan.FromTicks(1));
+
+        observer.AssertSequence(0, 3);
+    }
+
+    [Fact]
     public void Stops_in_virtual_time_when_disposed_and_releases_the_reader()
     {
         using var channel = new TestChannel();
