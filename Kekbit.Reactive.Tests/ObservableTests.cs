@@ -241,6 +241,26 @@ public sealed class ObservableTests
     }
 
     [Fact]
+    public void Publish_RefCount_polls_while_observers_remain_and_releases_the_reader_after_the_last_leaves()
+    {
+        using var channel = new TestChannel();
+        ShmReader reader = channel.OpenReader();
+        IObservable<Record> shared = reader.ToObservable(Gentle.Polling).Publish().RefCount();
+        RecordingObserver[] observers = [new(), new()];
+        IDisposable first = shared.Subscribe(observers[0]);
+        IDisposable second = shared.Subscribe(observers[1]);
+
+        channel.WritePattern(0, 300);
+        observers[0].WaitForCount(300);
+        observers[1].WaitForCount(300);
+        first.Dispose();
+        second.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => reader.TryRead());
+        observers[1].AssertSequence(0, 300);
+    }
+
+    [Fact]
     public void A_reader_observable_accepts_a_single_subscription()
     {
         using var channel = new TestChannel();
