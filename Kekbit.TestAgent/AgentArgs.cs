@@ -21,7 +21,7 @@ internal sealed class AgentArgs(string[] args)
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
     }
 
-    private static ulong ParseId(string text) =>
+    public static ulong ParseId(string text) =>
         text.StartsWith("0x", StringComparison.OrdinalIgnoreCase)
             ? ulong.Parse(text.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture)
             : ulong.Parse(text, CultureInfo.InvariantCulture);

@@ -14,6 +14,10 @@
 //   tamper ROOT CHANNEL_ID
 //       opens a reader, prints "OPENED", then casts a record's read-only payload to writable memory and writes
 //       to it: the read-only mapping must make the process die rather than change the channel.
+//   pipe ROOT IN OUT [--open-timeout-ms N] [--keep-every K]
+//       middleware: opens channel IN when ready, creates channel OUT (same capacity and max record length),
+//       prints "READY", and pipes IN into OUT through Rx operators (keeping the pattern records whose index is a
+//       multiple of K, default 1); OUT is closed when IN closes. Prints "PIPED count=N", or "PIPE-FAILED error".
 using Kekbit.TestAgent;
 
 return args.Length > 0 ? args[0] switch
@@ -21,5 +25,6 @@ return args.Length > 0 ? args[0] switch
     "write" => AgentCommands.Guard(() => WriteCommand.Run(new AgentArgs(args))),
     "read" => AgentCommands.Guard(() => ReadCommand.Run(new AgentArgs(args))),
     "tamper" => AgentCommands.Guard(() => TamperCommand.Run(new AgentArgs(args))),
+    "pipe" => AgentCommands.Guard(() => PipeCommand.Run(new AgentArgs(args))),
     _ => AgentCommands.Usage(),
 } : AgentCommands.Usage();
