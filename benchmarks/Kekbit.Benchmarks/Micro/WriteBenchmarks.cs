@@ -9,13 +9,13 @@ namespace Kekbit.Benchmarks.Micro;
 [MemoryDiagnoser]
 public class WriteBenchmarks
 {
-    private const int Batch = 1000;
+    private const int Batch = 50_000;
     private TempRoot _root = null!;
     private byte[] _payload = null!;
-    private ShmWriter _writer = null!;
-    private ShmWriter _chained = null!;
-    private RawProtocol _raw = null!;
-    private FasterLogPeer _faster = null!;
+    private ShmWriter? _writer;
+    private ShmWriter? _chained;
+    private RawProtocol? _raw;
+    private FasterLogPeer? _faster;
     private ulong _channel;
 
     [Params(32, 256, 4096)]
@@ -26,17 +26,16 @@ public class WriteBenchmarks
     {
         _root = new TempRoot("kekbit-bdn");
         _payload = new byte[PayloadSize];
-        _faster = new FasterLogPeer(_root.Path);
     }
 
     [IterationSetup]
     public void IterationSetup()
     {
-        // A fresh channel per iteration, large enough for every invocation of it.
-        int capacity = (int)Math.Min(Metadata.MaxCapacity, (long)Batch * 4096 * ((8 + PayloadSize + 7) & ~7));
-        _writer?.Dispose();
-        _chained?.Dispose();
-        _raw?.Dispose();
+        // Fresh channels per iteration (BenchmarkDotNet runs one invocation per iteration when there is an
+        // iteration setup); the previous ones are deleted, or /dev/shm would fill the memory.
+        int capacity = (int)Math.Min(Metadata.MaxCapacity, (Batch + 2L) * (((8 + PayloadSize + 7) & ~7) + 16));
+        ReleaseIteration();
+        _faster = new FasterLogPeer(_root.Path);
         _writer = ShmWriter.Create(_root.Path, Metadata.Create(1, ++_channel, capacity, PayloadSize, 1000, TickUnit.Millis));
         _chained = ShmWriter.Create(_root.Path, Metadata.Create(1, ++_channel, capacity, PayloadSize + 16, 1000, TickUnit.Millis),
             ChainedHandler.Link(new SequenceHandler(), new TimestampHandler(TickUnit.Nanos)));
@@ -48,7 +47,7 @@ public class WriteBenchmarks
     {
         for (int i = 0; i < Batch; i++)
         {
-            _writer.Write(_payload);
+            _writer!.Write(_payload);
         }
     }
 
@@ -57,7 +56,7 @@ public class WriteBenchmarks
     {
         for (int i = 0; i < Batch; i++)
         {
-            _chained.Write(_payload);
+            _chained!.Write(_payload);
         }
     }
 
@@ -66,7 +65,7 @@ public class WriteBenchmarks
     {
         for (int i = 0; i < Batch; i++)
         {
-            _raw.Write(_payload);
+            _raw!.Write(_payload);
         }
     }
 
@@ -75,17 +74,29 @@ public class WriteBenchmarks
     {
         for (int i = 0; i < Batch; i++)
         {
-            _faster.Enqueue(_payload);
+            _faster!.Enqueue(_payload);
         }
     }
 
     [GlobalCleanup]
     public void GlobalCleanup()
     {
-        _writer.Dispose();
-        _chained.Dispose();
-        _raw.Dispose();
-        _faster.Dispose();
+        ReleaseIteration();
         _root.Dispose();
+    }
+
+    private void ReleaseIteration()
+    {
+        foreach (ShmWriter? writer in new[] { _writer, _chained })
+        {
+            if (writer is not null)
+            {
+                writer.Dispose();
+                File.Delete(writer.Path);
+            }
+        }
+
+        _raw?.Dispose();
+        _faster?.Dispose();
     }
 }
