@@ -1,0 +1,72 @@
+using System.Text;
+using Spectre.Console;
+
+namespace Kekbit.Tool;
+
+/// <summary>
+/// The streams a command talks to: data on <see cref="Out"/>, diagnostics and progress on <see cref="Error"/>,
+/// input from <see cref="In"/>. Tests pass their own to run the tool in-process.
+/// </summary>
+internal sealed class ToolConsole
+{
+    private const int NonTerminalWidth = 1000;
+
+    private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
+
+    public ToolConsole(TextWriter output, TextWriter error, Stream input, bool isInteractive)
+    {
+        Out = output;
+        Error = error;
+        In = input;
+        IsInteractive = isInteractive;
+        Rich = CreateRich(output, isInteractive);
+        RichError = CreateRich(error, isInteractive);
+    }
+
+    /// <summary>Where data goes (records, tables, JSON). Lines end with <c>\n</c> on every platform.</summary>
+    public TextWriter Out { get; }
+
+    /// <summary>Where errors, summaries of side effects and progress go.</summary>
+    public TextWriter Error { get; }
+
+    /// <summary>Raw bytes of standard input (records to write are bytes, not text).</summary>
+    public Stream In { get; }
+
+    /// <summary>Whether a person watches stderr: progress bars and colours are shown only then.</summary>
+    public bool IsInteractive { get; }
+
+    /// <summary>Tables and markup on <see cref="Out"/>.</summary>
+    public IAnsiConsole Rich { get; }
+
+    /// <summary>Progress bars on <see cref="Error"/>.</summary>
+    public IAnsiConsole RichError { get; }
+
+    /// <summary>The process's own console. Output is buffered when redirected (a dump of millions of records must not flush per line).</summary>
+    public static ToolConsole CreateSystem()
+    {
+        TextWriter output = Console.IsOutputRedirected
+            ? new StreamWriter(Console.OpenStandardOutput(), Utf8NoBom, 1 << 16) { NewLine = "\n", AutoFlush = false }
+            : Console.Out;
+        TextWriter error = Console.Error;
+        return new ToolConsole(output, error, Console.OpenStandardInput(), isInteractive: !Console.IsErrorRedirected);
+    }
+
+    private static IAnsiConsole CreateRich(TextWriter writer, bool interactive)
+    {
+        var output = new AnsiConsoleOutput(writer);
+        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = output,
+            Ansi = interactive ? AnsiSupport.Detect : AnsiSupport.No,
+            ColorSystem = interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+            Interactive = interactive ? InteractionSupport.Detect : InteractionSupport.No,
+        });
+        if (!output.IsTerminal)
+        {
+            // A pipe or file has no width: never wrap table cells (paths) at the default 80 columns.
+            console.Profile.Width = NonTerminalWidth;
+        }
+
+        return console;
+    }
+}
