@@ -11,10 +11,13 @@ internal static class CommandRunner
 {
     /// <summary>Sets <paramref name="body"/> as <paramref name="command"/>'s action; the token is cancelled by Ctrl+C.</summary>
     public static void SetBody(Command command, ToolConsole console, Func<ParseResult, CancellationToken, int> body) =>
-        command.SetAction((parse, cancellationToken) => Task.FromResult(Run(console, () => body(parse, cancellationToken))));
+        command.SetAction((parse, cancellationToken) => Task.FromResult(Run(console, () => body(parse, cancellationToken), "kekbit " + command.Name)));
 
     /// <summary>Runs <paramref name="body"/>, reporting failures on <see cref="ToolConsole.Error"/>.</summary>
-    public static int Run(ToolConsole console, Func<int> body)
+    /// <param name="console">Where errors go.</param>
+    /// <param name="body">The command's work; returns its exit code.</param>
+    /// <param name="commandPath">The command as typed (<c>kekbit dump</c>), to point usage errors to its help.</param>
+    public static int Run(ToolConsole console, Func<int> body, string commandPath)
     {
         try
         {
@@ -22,7 +25,13 @@ internal static class CommandRunner
         }
         catch (ToolException e)
         {
-            return Fail(console, e.Message, e.ExitCode);
+            int exitCode = Fail(console, e.Message, e.ExitCode);
+            if (exitCode == ExitCodes.Usage)
+            {
+                console.Error.WriteLine($"Run '{commandPath} --help' for usage.");
+            }
+
+            return exitCode;
         }
         catch (ChannelException e)
         {
