@@ -1,0 +1,73 @@
+using System.Reactive.Concurrency;
+using Kekbit.Core;
+using Kekbit.Reactive.Idle;
+
+namespace Kekbit.Reactive;
+
+/// <summary>How a reactive source polls its reader. Immutable; one instance may serve many sources.</summary>
+public sealed record PollingOptions
+{
+    /// <summary>The defaults: backoff idling, batches of <see cref="RecordPoller.DefaultBatchSize"/>, a dedicated thread, the system clock.</summary>
+    public static PollingOptions Default { get; } = new();
+
+    /// <summary>
+    /// Creates the idle strategy of each poller (each subscription or enumeration gets its own, since
+    /// strategies keep state). When null, a <see cref="BackoffIdleStrategy"/> with its defaults.
+    /// </summary>
+    public Func<IIdleStrategy>? IdleStrategy { get; init; }
+
+    /// <summary>
+    /// The most records delivered per wake-up before the poller checks whether it should stop; positive.
+    /// Larger batches cost less per record, smaller ones stop sooner.
+    /// </summary>
+    public int BatchSize { get; init; } = RecordPoller.DefaultBatchSize;
+
+    /// <summary>
+    /// Where an observable polls. Null (the default): a dedicated background thread per subscription.
+    /// A scheduler with long-running support (<see cref="NewThreadScheduler"/>, <see cref="TaskPoolScheduler"/>,
+    /// an <see cref="EventLoopScheduler"/>) runs the polling loop on it; any other scheduler (for example a
+    /// <see cref="HistoricalScheduler"/> in tests) runs one batch per scheduled action and waits for the idle
+    /// strategy's park periods through the scheduler's own timer, holding no thread in between.
+    /// Ignored by asynchronous enumeration.
+    /// </summary>
+    public IScheduler? Scheduler { get; init; }
+
+    /// <summary>
+    /// The clock for timeouts (<see cref="KekbitObservable.FromChannel"/> wraps its readers in a
+    /// <see cref="TimeoutReader"/> on it) and for asynchronous parks. Tests pass a fake one.
+    /// </summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// For <see cref="KekbitObservable.FromChannel"/>: the data-area position each subscription starts from,
+    /// a record boundary (<see cref="Record.Position"/> replays that record, <see cref="Record.NextPosition"/>
+    /// resumes after it). Default 0: the first record.
+    /// </summary>
+    public long StartPosition { get; init; }
+
+    /// <summary>
+    /// For <see cref="KekbitObservable.FromChannel"/>: whether a subscription fails with
+    /// <see cref="ChannelTimeoutException"/> once no record arrived for longer than the channel's timeout.
+    /// Default true.
+    /// </summary>
+    public bool DetectTimeout { get; init; } = true;
+
+    /// <summary>
+    /// For <see cref="KekbitObservable.FromChannel"/>: how long a subscription waits for the channel to be
+    /// created before it fails. Default zero: the channel must exist when subscribing.
+    /// </summary>
+    public TimeSpan OpenTimeout { get; init; }
+
+    /// <summary>Creates the idle strategy for one poller.</summary>
+    internal IIdleStrategy CreateIdleStrategy() => IdleStrategy?.Invoke() ?? new BackoffIdleStrategy();
+
+    /// <summary>Throws for invalid settings.</summary>
+    internal PollingOptions Validated()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
+        ArgumentOutOfRangeException.ThrowIfNegative(StartPosition, nameof(StartPosition));
+        ArgumentOutOfRangeException.ThrowIfLessThan(OpenTimeout, TimeSpan.Zero, nameof(OpenTimeout));
+        ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
+        return this;
+    }
+}
