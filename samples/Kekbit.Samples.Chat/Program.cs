@@ -100,16 +100,7 @@ static async Task<ShmReader> OpenWhenReadyAsync(string root, ulong channelId, Ca
 }
 
 // A name's channel id: FNV-1a of its UTF-8 bytes, so both instances agree without configuration.
-static ulong ChannelIdOf(string name)
-{
-    ulong hash = 14695981039346656037UL;
-    foreach (byte b in Encoding.UTF8.GetBytes(name))
-    {
-        hash = (hash ^ b) * 1099511628211UL;
-    }
-
-    return hash;
-}
+static ulong ChannelIdOf(string name) => Fnv1a.Add(Fnv1a.Seed, Encoding.UTF8.GetBytes(name));
 
 // Alice and Bob as child processes of this one, each with a scripted conversation on its standard input.
 static int SelfTest()
