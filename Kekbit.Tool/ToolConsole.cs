@@ -1,5 +1,6 @@
 using System.Text;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace Kekbit.Tool;
 
@@ -35,11 +36,36 @@ internal sealed class ToolConsole
     /// <summary>Whether a person watches stderr: progress bars and colours are shown only then.</summary>
     public bool IsInteractive { get; }
 
-    /// <summary>Tables and markup on <see cref="Out"/>.</summary>
+    /// <summary>Tables and markup on <see cref="Out"/> for a terminal (see <see cref="Write"/>).</summary>
     public IAnsiConsole Rich { get; }
 
     /// <summary>Progress bars on <see cref="Error"/>.</summary>
     public IAnsiConsole RichError { get; }
+
+    /// <summary>
+    /// Writes a table or grid on <see cref="Out"/>. For a pipe or file, lines lose the padding that aligns
+    /// the last column, so scripts that cut or compare lines see no trailing spaces.
+    /// </summary>
+    public void Write(IRenderable renderable)
+    {
+        if (IsInteractive && Out == Console.Out)
+        {
+            Rich.Write(renderable);
+            return;
+        }
+
+        var text = new StringWriter();
+        IAnsiConsole plain = CreateRich(text, interactive: false);
+        plain.Write(renderable);
+        foreach (string line in text.ToString().Split('\n'))
+        {
+            if (line.Length > 0)
+            {
+                Out.Write(line.TrimEnd());
+                Out.Write('\n');
+            }
+        }
+    }
 
     /// <summary>The process's own console. Output is buffered when redirected (a dump of millions of records must not flush per line).</summary>
     public static ToolConsole CreateSystem()

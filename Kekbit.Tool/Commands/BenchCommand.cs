@@ -160,7 +160,7 @@ internal static class BenchCommand
                 string.Create(CultureInfo.InvariantCulture, $"{m.NanosecondsPerRecord:0.0}"));
         }
 
-        console.Rich.Write(table);
+        console.Write(table);
     }
 
     private static void RejectBelow(System.CommandLine.Parsing.OptionResult result, int value, int min)

@@ -60,7 +60,7 @@ internal static class InfoCommand
         Row("file length", Inv($"{report.FileLength} bytes (this format: {metadata.FileLength})") + (report.IsFileTruncated ? ", truncated as kekbit 0.3.5 writes it" : string.Empty));
         Row("last modified", Inv($"{report.LastWriteTime:yyyy-MM-dd'T'HH:mm:ss'Z'}"));
         Row("writer process", report.WriterProcessId is int pid ? Inv($"{pid}") : "none found on this host");
-        console.Rich.Write(grid);
+        console.Write(grid);
         return ExitCodes.Success;
     }
 

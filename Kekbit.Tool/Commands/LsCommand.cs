@@ -78,7 +78,7 @@ internal static class LsCommand
                 Markup.Escape(Path.GetRelativePath(fullRoot, report.Path)));
         }
 
-        console.Rich.Write(table);
+        console.Write(table);
         return ExitCodes.Success;
     }
 
