@@ -1,0 +1,45 @@
+using System.Globalization;
+using Kekbit.TestSupport;
+
+namespace Kekbit.Benchmarks.Harness;
+
+/// <summary>Runs every harness workload and writes the report.</summary>
+internal static class HarnessRun
+{
+    public static int Run(bool quick, string? output)
+    {
+        var report = new Report();
+        using var scratch = new TempRoot("kekbit-bench");
+        Console.Error.WriteLine($"Kekbit harness ({(quick ? "quick smoke run" : "full run")}), {Environment.ProcessorCount} cores, files under {scratch.Path}");
+        // Warm-up: run every code path once untimed, so the timed runs use fully optimised code.
+        var warmup = new ThroughputWorkloads(scratch, 64, 50_000);
+        _ = warmup.WriteOnly().Concat(warmup.ReadOnly()).Concat(warmup.EndToEndThreads()).ToList();
+        foreach (int size in new[] { 32, 256, 4096 })
+        {
+            long records = quick ? 20_000 : Math.Min(8_000_000, (256L << 20) / ((8 + size + 7) & ~7));
+            var workloads = new ThroughputWorkloads(scratch, size, records);
+            foreach (Measurement m in workloads.WriteOnly().Concat(workloads.ReadOnly()).Concat(workloads.EndToEndThreads()))
+            {
+                report.Add(m);
+            }
+
+            report.Add(workloads.EndToEndProcesses());
+            report.Add(workloads.Memcpy());
+        }
+
+        long latencyCount = quick ? 20_000 : 1_000_000;
+        const int Rate = 100_000;
+        report.Add(LatencyWorkloads.Kekbit(scratch, 1_000_001, latencyCount, Rate, "Kekbit, busy-spin reader", static _ => { }, static () => { }));
+        report.Add(LatencyWorkloads.UnixSocket(scratch, latencyCount, Rate));
+
+        string markdown = report.ToMarkdown(string.Create(CultureInfo.InvariantCulture,
+            $"Measured {DateTime.UtcNow:yyyy-MM-dd} on {Environment.ProcessorCount} cores ({System.Runtime.InteropServices.RuntimeInformation.OSDescription.Trim()}, .NET {Environment.Version}){(quick ? ", quick smoke run: figures are not meaningful" : "")}."));
+        Console.WriteLine(markdown);
+        if (output is not null)
+        {
+            File.WriteAllText(output, markdown);
+        }
+
+        return 0;
+    }
+}

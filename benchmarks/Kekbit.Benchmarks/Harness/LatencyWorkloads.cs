@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+using HdrHistogram;
+using Kekbit.Core;
+using Kekbit.TestSupport;
+
+namespace Kekbit.Benchmarks.Harness;
+
+/// <summary>
+/// One-way latency across processes at a fixed rate: a writer process stamps each 32-byte record with the
+/// time it was due (so a stall delays every later record's latency: no coordinated omission), the reader
+/// (this process) records arrival minus due time in an HdrHistogram. The same for a Unix domain socket.
+/// </summary>
+internal static class LatencyWorkloads
+{
+    public const int PayloadSize = 32;
+
+    public sealed record Result(string Transport, long Count, double P50, double P99, double P999, double P9999, double Max);
+
+    private static double TicksToNanos(long ticks) => ticks * 1e9 / Stopwatch.Frequency;
+
+    /// <summary>Reads <paramref name="count"/> records from a writer process, idling with <paramref name="idle"/> between empty polls.</summary>
+    public static Result Kekbit(TempRoot scratch, ulong channelId, long count, int rate, string name, Action<int> idle, Action reset)
+    {
+        using Process writer = SelfProcess.Start("latency-writer", scratch.Path, channelId.ToString(CultureInfo.InvariantCulture), count.ToString(CultureInfo.InvariantCulture), rate.ToString(CultureInfo.InvariantCulture));
+        SelfProcess.ExpectLine(writer, "READY");
+        using ShmReader reader = ShmReader.OpenWhenReady(scratch.Path, channelId, TimeSpan.FromSeconds(30));
+        var histogram = new LongHistogram(TimeSpan.FromSeconds(100).Ticks * 100, 3);
+        long warmup = count / 10;
+        long seen = 0;
+        writer.StandardInput.WriteLine("GO");
+        writer.StandardInput.Flush();
+        int idleCount = 0;
+        while (true)
+        {
+            ReadResult result = reader.TryRead();
+            if (result.IsRecord)
+            {
+                long now = Stopwatch.GetTimestamp();
+                long due = BitConverter.ToInt64(result.Span);
+                if (seen++ >= warmup)
+                {
+                    histogram.RecordValue((long)TicksToNanos(Math.Max(0, now - due)));
+                }
+
+                if (idleCount != 0)
+                {
+                    idleCount = 0;
+                    reset();
+                }
+
+                continue;
+            }
+
+            if (result.IsFinal)
+            {
+                break;
+            }
+
+            idle(++idleCount);
+        }
+
+        writer.WaitForExit();
+        return Summarise(name, histogram);
+    }
+
+    /// <summary>Role of the writer process for <see cref="Kekbit"/>.</summary>
+    public static int Writer(string root, ulong channelId, long count, int rate)
+    {
+        var metadata = Metadata.Create(1, channelId, (int)Math.Min(Metadata.MaxCapacity, (count + 2) * 40), PayloadSize, 60_000, TickUnit.Millis);
+        using var writer = ShmWriter.Create(root, metadata);
+        Console.WriteLine("READY");
+        Console.In.ReadLine();
+        byte[] payload = new byte[PayloadSize];
+        Pace(count, rate, due =>
+        {
+            BitConverter.TryWriteBytes(payload, due);
+            writer.Write(payload);
+        });
+        return 0;
+    }
+
+    /// <summary>The same measurement over a Unix domain stream socket (blocking receive).</summary>
+    public static Result UnixSocket(TempRoot scratch, long count, int rate)
+    {
+        string path = Path.Combine(scratch.Path, "latency.sock");
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(path));
+        listener.Listen(1);
+        using Process writer = SelfProcess.Start("uds-writer", path, count.ToString(CultureInfo.InvariantCulture), rate.ToString(CultureInfo.InvariantCulture));
+        using Socket connection = listener.Accept();
+        var histogram = new LongHistogram(TimeSpan.FromSeconds(100).Ticks * 100, 3);
+        byte[] message = new byte[PayloadSize];
+        long warmup = count / 10;
+        for (long seen = 0; seen < count; seen++)
+        {
+            for (int got = 0; got < PayloadSize;)
+            {
+                int n = connection.Receive(message, got, PayloadSize - got, SocketFlags.None);
+                if (n == 0)
+                {
+                    throw new InvalidOperationException("The socket writer closed early.");
+                }
+
+                got += n;
+            }
+
+            long now = Stopwatch.GetTimestamp();
+            if (seen >= warmup)
+            {
+                histogram.RecordValue((long)TicksToNanos(Math.Max(0, now - BitConverter.ToInt64(message))));
+            }
+        }
+
+        writer.WaitForExit();
+        return Summarise("Unix domain socket (blocking receive)", histogram);
+    }
+
+    /// <summary>Role of the writer process for <see cref="UnixSocket"/>.</summary>
+    public static int SocketWriter(string path, long count, int rate)
+    {
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        socket.Connect(new UnixDomainSocketEndPoint(path));
+        byte[] message = new byte[PayloadSize];
+        Pace(count, rate, due =>
+        {
+            BitConverter.TryWriteBytes(message, due);
+            socket.Send(message);
+        });
+        return 0;
+    }
+
+    /// <summary>Calls <paramref name="send"/> <paramref name="count"/> times at <paramref name="rate"/> per second, with each call's due time.</summary>
+    private static void Pace(long count, int rate, Action<long> send)
+    {
+        double interval = (double)Stopwatch.Frequency / rate;
+        long start = Stopwatch.GetTimestamp();
+        for (long i = 0; i < count; i++)
+        {
+            long due = start + (long)(i * interval);
+            while (Stopwatch.GetTimestamp() < due)
+            {
+                Thread.SpinWait(1);
+            }
+
+            send(due);
+        }
+    }
+
+    private static Result Summarise(string transport, LongHistogram histogram) => new(
+        transport,
+        histogram.TotalCount,
+        histogram.GetValueAtPercentile(50),
+        histogram.GetValueAtPercentile(99),
+        histogram.GetValueAtPercentile(99.9),
+        histogram.GetValueAtPercentile(99.99),
+        histogram.GetMaxValue());
+}

@@ -1,0 +1,75 @@
+using System.IO.MemoryMappedFiles;
+using System.Runtime.CompilerServices;
+
+namespace Kekbit.Benchmarks.Peers;
+
+/// <summary>
+/// The protocol limit: the same record layout and memory ordering as a Kekbit channel (length slot,
+/// payload, padding to 8, WATERMARK in the next slot, length stored with release), in a mapped file on
+/// /dev/shm, with nothing else: no checks, no handlers, no space accounting.
+/// </summary>
+internal sealed unsafe class RawProtocol : IDisposable
+{
+    private const ulong Watermark = 0xFFFF_FFFF_1111_1111;
+    private readonly string _file;
+    private readonly MemoryMappedFile _map;
+    private readonly MemoryMappedViewAccessor _view;
+    private readonly byte* _data;
+    private long _writeOffset;
+    private long _readOffset;
+
+    public RawProtocol(string folder, long capacity)
+    {
+        _file = Path.Combine(folder, $"raw-{Guid.NewGuid():N}.bin");
+        using (var stream = new FileStream(_file, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, PreallocationSize = capacity + 64 }))
+        {
+            stream.SetLength(capacity + 64);
+        }
+
+        _map = MemoryMappedFile.CreateFromFile(_file, FileMode.Open, null, 0, MemoryMappedFileAccess.ReadWrite);
+        _view = _map.CreateViewAccessor();
+        byte* pointer = null;
+        _view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+        _data = pointer + _view.PointerOffset;
+        Volatile.Write(ref *(ulong*)_data, Watermark);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Write(ReadOnlySpan<byte> payload)
+    {
+        byte* slot = _data + _writeOffset;
+        payload.CopyTo(new Span<byte>(slot + 8, payload.Length));
+        long size = (8 + payload.Length + 7) & ~7L;
+        Volatile.Write(ref *(ulong*)(slot + size), Watermark);
+        Volatile.Write(ref *(ulong*)slot, (ulong)payload.Length);
+        _writeOffset += size;
+    }
+
+    /// <summary>Reads the next record's length, or -1 when none is published yet.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int TryRead(out ReadOnlySpan<byte> payload)
+    {
+        byte* slot = _data + _readOffset;
+        ulong length = Volatile.Read(ref *(ulong*)slot);
+        if (length == Watermark)
+        {
+            payload = default;
+            return -1;
+        }
+
+        payload = new ReadOnlySpan<byte>(slot + 8, (int)length);
+        _readOffset += (8 + (long)length + 7) & ~7L;
+        return (int)length;
+    }
+
+    /// <summary>Moves the reading position back to the first record.</summary>
+    public void Rewind() => _readOffset = 0;
+
+    public void Dispose()
+    {
+        _view.SafeMemoryMappedViewHandle.ReleasePointer();
+        _view.Dispose();
+        _map.Dispose();
+        File.Delete(_file);
+    }
+}

@@ -1,0 +1,29 @@
+// Kekbit benchmarks.
+//   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- harness [--quick] [--out FILE]
+//       the throughput / latency / idle-cost harness; prints progress to stderr and a markdown report to stdout (and FILE).
+//   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- bdn [BenchmarkDotNet options, e.g. --filter '*']
+//       BenchmarkDotNet micro-benchmarks with the memory diagnoser.
+// Other first arguments are roles this program plays as a child process of the harness.
+using System.Globalization;
+using BenchmarkDotNet.Running;
+using Kekbit.Benchmarks.Harness;
+
+static long Long(string text) => long.Parse(text, CultureInfo.InvariantCulture);
+
+switch (args.FirstOrDefault())
+{
+    case "bdn":
+        BenchmarkSwitcher.FromAssembly(typeof(Report).Assembly).Run(args[1..]);
+        return 0;
+    case "harness":
+        return HarnessRun.Run(quick: args.Contains("--quick"), output: args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault());
+    case "child-read":
+        return ThroughputWorkloads.ChildRead(args[1], ulong.Parse(args[2], CultureInfo.InvariantCulture), Long(args[3]));
+    case "latency-writer":
+        return LatencyWorkloads.Writer(args[1], ulong.Parse(args[2], CultureInfo.InvariantCulture), Long(args[3]), (int)Long(args[4]));
+    case "uds-writer":
+        return LatencyWorkloads.SocketWriter(args[1], Long(args[2]), (int)Long(args[3]));
+    default:
+        Console.Error.WriteLine("usage: harness [--quick] [--out FILE] | bdn [BenchmarkDotNet options]");
+        return 2;
+}
