@@ -26,6 +26,7 @@ internal static class AsyncReaderRole
             end = e.Message;
         }
 
+        Roles.Say(Roles.Progress + stats.Records);
         Roles.Say(Roles.Result + JsonSerializer.Serialize(stats.ToReport(end)));
         return end == "Closed" ? 0 : 1;
     }

@@ -70,7 +70,7 @@ internal static class Conductor
             return 1;
         }
 
-        AnsiConsole.MarkupLine($"[green]Demo passed[/] in {took.TotalSeconds:0.0} s: every reader received every record, in order, byte for byte. Temporary channel removed.");
+        AnsiConsole.MarkupLine($"[green]Demo passed[/] in {took.TotalSeconds:0.0} s: each reader got every record, in order, intact.");
         return 0;
     }
 
@@ -132,8 +132,13 @@ internal static class Conductor
     {
         var failures = new List<string>();
         WriterReport? written = Parse<WriterReport>(writer, failures);
-        var table = new Table().Border(TableBorder.Simple);
-        table.AddColumns("process", "records", "in order", "checksum", "burst rate", "latency p50 / p99 / max");
+        var table = new Table().Border(TableBorder.None);
+        table.AddColumns("process", "records", "in order", "checksum", "burst rate", "latency µs p50/p99/max");
+        foreach (TableColumn column in table.Columns)
+        {
+            column.PadLeft(0).PadRight(2); // Compact: the table fits an 80-column terminal.
+        }
+
         foreach (int column in new[] { 1, 4, 5 })
         {
             table.Columns[column].RightAligned();
@@ -141,7 +146,7 @@ internal static class Conductor
 
         if (written is not null)
         {
-            table.AddRow(writer.Role, $"{written.Records:N0}", "", $"{written.Checksum:x16}", Rate(settings.BurstRecords, written.BurstSeconds), "");
+            table.AddRow(writer.Role, $"{written.Records:N0}", "", Short(written.Checksum), Rate(settings.BurstRecords, written.BurstSeconds), "");
         }
 
         var received = new List<ReaderReport>();
@@ -159,9 +164,9 @@ internal static class Conductor
                 reader.Role,
                 Colour($"{report.Records:N0}", complete),
                 Colour(report.InOrder ? "yes" : "NO", report.InOrder),
-                Colour(intact ? "matches" : $"{report.Checksum:x16}", intact),
+                Colour(intact ? "matches" : Short(report.Checksum), intact),
                 Rate(settings.BurstRecords, report.BurstSeconds),
-                $"{report.LatencyP50Microseconds:N0} / {report.LatencyP99Microseconds:N0} / {report.LatencyMaxMicroseconds:N0} µs");
+                $"{report.LatencyP50Microseconds:N0}/{report.LatencyP99Microseconds:N0}/{report.LatencyMaxMicroseconds:N0}");
             if (!complete || !intact || !report.InOrder || report.End != "Closed")
             {
                 failures.Add($"{reader.Role} received {report.Records:N0} records (in order: {report.InOrder}, checksum {(intact ? "matches" : "differs")}), ended with: {report.End}");
@@ -172,12 +177,14 @@ internal static class Conductor
         foreach (ReaderReport report in received)
         {
             AnsiConsole.MarkupLine($"[bold]{report.Role}[/] via [blue]{Markup.Escape(report.Pipeline)}[/]");
-            AnsiConsole.MarkupLine($"  first [grey]\"{Markup.Escape(report.FirstText)}\"[/]  last [grey]\"{Markup.Escape(report.LastText)}\"[/]");
+            AnsiConsole.MarkupLine($"  first [grey]\"{Markup.Escape(report.FirstText)}\"[/]");
+            AnsiConsole.MarkupLine($"  last  [grey]\"{Markup.Escape(report.LastText)}\"[/]");
         }
 
         if (written is not null)
         {
-            AnsiConsole.MarkupLine($"channel  {written.Records:N0} records, {written.BytesUsed / 1048576.0:0.0} MiB. Latency: paced records, from write to read, across processes.");
+            AnsiConsole.MarkupLine($"channel  {written.Records:N0} records, {written.BytesUsed / 1048576.0:0.0} MiB");
+            AnsiConsole.MarkupLine("latency  of the paced records, from the writer's write to the reader's read");
         }
 
         return failures;
@@ -195,7 +202,10 @@ internal static class Conductor
     }
 
     private static string Rate(int records, double seconds) =>
-        seconds <= 0 ? "-" : $"{records / seconds / 1e6:0.00} M rec/s";
+        seconds <= 0 ? "-" : $"{records / seconds / 1e6:0.00} M/s";
+
+    /// <summary>The first 8 hex digits of a checksum: enough to tell two apart at a glance.</summary>
+    private static string Short(ulong checksum) => $"{checksum >> 32:x8}";
 
     private static string Colour(string text, bool good) => good ? $"[green]{Markup.Escape(text)}[/]" : $"[red]{Markup.Escape(text)}[/]";
 

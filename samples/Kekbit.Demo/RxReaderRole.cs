@@ -21,6 +21,7 @@ internal static class RxReaderRole
                 .Select(record => Received.From(record.Span))
                 .Buffer(TimeSpan.FromMilliseconds(50), 4096)
                 .Aggregate(stats, (tally, batch) => tally.AddAll(batch));
+            Roles.Say(Roles.Progress + result.Records);
             Roles.Say(Roles.Result + JsonSerializer.Serialize(result.ToReport("Closed")));
             return 0;
         }
