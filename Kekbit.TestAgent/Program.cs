@@ -6,20 +6,27 @@
 //   read ROOT CHANNEL_ID [--open-timeout-ms N] [--dump] [--expect N]
 //       opens the channel when ready, reads until closed/timeout/failure with a TimeoutReader, checking every
 //       record is intact and in order; prints "READ count=.. checksum=.. end=.. position=.. intact=true|false".
+//   pipe ROOT IN OUT [--open-timeout-ms N] [--keep-every K]
+//       middleware: opens channel IN when ready, creates channel OUT (same capacity and max record length),
+//       prints "READY", and pipes IN into OUT through Rx operators (keeping the pattern records whose index is a
+//       multiple of K, default 1); OUT is closed when IN closes. Prints "PIPED count=N", or "PIPE-FAILED error".
 using System.Globalization;
+using System.Reactive.Linq;
 using Kekbit.Core;
+using Kekbit.Reactive;
 using Kekbit.TestSupport;
 
 return args.Length > 0 ? args[0] switch
 {
     "write" => Write(args),
     "read" => Read(args),
+    "pipe" => Pipe(args),
     _ => Usage(),
 } : Usage();
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: write ROOT CHANNEL COUNT [options] | read ROOT CHANNEL [options]");
+    Console.Error.WriteLine("usage: write ROOT CHANNEL COUNT [options] | read ROOT CHANNEL [options] | pipe ROOT IN OUT [options]");
     return 2;
 }
 
@@ -137,3 +144,37 @@ static int Read(string[] args)
     Console.Out.Flush();
     return intact ? 0 : 1;
 }
+
+static int Pipe(string[] args)
+{
+    string root = args[1];
+    ulong input = ParseId(args[2]);
+    ulong output = ParseId(args[3]);
+    var openTimeout = TimeSpan.FromMilliseconds(OptionLong(args, "--open-timeout-ms", 30_000));
+    long keepEvery = OptionLong(args, "--keep-every", 1);
+    var reader = new TimeoutReader(ShmReader.OpenWhenReady(root, input, openTimeout));
+    Metadata source = reader.Metadata;
+    var writer = ShmWriter.Create(root, Metadata.Create(2, output, source.Capacity, source.MaxRecordLength, 10_000, TickUnit.Millis));
+    Console.Out.WriteLine("READY");
+    Console.Out.Flush();
+    ChannelObserver<Record> sink = writer.AsObserver();
+
+    // The whole middleware: channel IN, through Rx operators, into channel OUT.
+    using IDisposable pipe = reader.ToObservable().Where(record => IndexOf(record) % keepEvery == 0).Subscribe(sink);
+
+    try
+    {
+        sink.Completion.Wait();
+    }
+    catch (AggregateException e)
+    {
+        Console.Out.WriteLine($"PIPE-FAILED {e.InnerException?.Message}");
+        return 1;
+    }
+
+    Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"PIPED count={sink.Written}"));
+    Console.Out.Flush();
+    return 0;
+}
+
+static long IndexOf(Record record) => RecordPattern.IsIntact(record.Span, out ulong index) ? (long)index : -1;

@@ -25,7 +25,15 @@ internal sealed class PollingSubscription : IDisposable
     private const int Running = 1;
     private const int Finished = 2;
 
-    private static readonly RecordHandler<IObserver<Record>> Deliver = static (observer, record) => observer.OnNext(record);
+    // Once stopped, the rest of the batch is read but no longer delivered: no OnNext after a Dispose, even
+    // one called from OnNext itself.
+    private static readonly RecordHandler<PollingSubscription> Deliver = static (self, record) =>
+    {
+        if (!self._stop.IsCancellationRequested)
+        {
+            self._observer.OnNext(record);
+        }
+    };
 
     private readonly IObserver<Record> _observer;
     private readonly Func<CancellationToken, IReader>? _open;
@@ -111,7 +119,7 @@ internal sealed class PollingSubscription : IDisposable
             CancellationToken stop = _stop.Token;
             while (!stop.IsCancellationRequested)
             {
-                if (poller.Drain(Deliver, _observer) > 0)
+                if (poller.Drain(Deliver, this) > 0)
                 {
                     _idle.Reset();
                 }
@@ -146,7 +154,7 @@ internal sealed class PollingSubscription : IDisposable
             if (TryOpen() && !_stop.IsCancellationRequested)
             {
                 RecordPoller poller = _poller!;
-                if (poller.Drain(Deliver, _observer) > 0)
+                if (poller.Drain(Deliver, this) > 0)
                 {
                     _idle.Reset();
                     next = TimeSpan.Zero;
