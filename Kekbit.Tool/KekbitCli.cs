@@ -7,7 +7,7 @@ namespace Kekbit.Tool;
 /// <summary>The <c>kekbit</c> command line: its commands, and how a run turns into an exit code.</summary>
 internal static class KekbitCli
 {
-    private const string ExitCodeHelp =
+    private const string RootDescription =
         "Inspect, dump, follow, write, verify and benchmark kekbit channels (persistent memory-mapped data channels).\n\n" +
         "A channel is named by ROOT CHANNEL_ID (decimal or 0x hex) or by the path of its .kekbit file.\n\n" +
         "Exit codes: 0 success; 1 the channel's data is damaged; 2 invalid command line; 3 the channel cannot be opened;\n" +
@@ -45,7 +45,7 @@ internal static class KekbitCli
     /// <summary>Builds the command tree.</summary>
     public static RootCommand Build(ToolConsole console)
     {
-        var root = new RootCommand(ExitCodeHelp);
+        var root = new RootCommand(RootDescription);
         root.Subcommands.Add(LsCommand.Create(console));
         root.Subcommands.Add(InfoCommand.Create(console));
         root.Subcommands.Add(DumpCommand.Create(console));

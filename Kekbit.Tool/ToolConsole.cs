@@ -14,13 +14,16 @@ internal sealed class ToolConsole
 
     private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false);
 
+    /// <summary>Tables and markup on <see cref="Out"/> for a terminal (see <see cref="Write"/>).</summary>
+    private readonly IAnsiConsole _rich;
+
     public ToolConsole(TextWriter output, TextWriter error, Stream input, bool isInteractive)
     {
         Out = output;
         Error = error;
         In = input;
         IsInteractive = isInteractive;
-        Rich = CreateRich(output, isInteractive);
+        _rich = CreateRich(output, isInteractive);
         RichError = CreateRich(error, isInteractive);
     }
 
@@ -36,9 +39,6 @@ internal sealed class ToolConsole
     /// <summary>Whether a person watches stderr: progress bars and colours are shown only then.</summary>
     public bool IsInteractive { get; }
 
-    /// <summary>Tables and markup on <see cref="Out"/> for a terminal (see <see cref="Write"/>).</summary>
-    public IAnsiConsole Rich { get; }
-
     /// <summary>Progress bars on <see cref="Error"/>.</summary>
     public IAnsiConsole RichError { get; }
 
@@ -50,7 +50,7 @@ internal sealed class ToolConsole
     {
         if (IsInteractive && Out == Console.Out)
         {
-            Rich.Write(renderable);
+            _rich.Write(renderable);
             return;
         }
 

@@ -18,7 +18,7 @@ internal static class CommonArguments
         Description = "Print one JSON document instead of text, for scripts.",
     };
 
-    /// <summary>An option parsed as a decimal or 0x hex id.</summary>
+    /// <summary>An argument parsed as a decimal or 0x hex id; anything else is a usage error.</summary>
     public static Argument<ulong> Id(string name, string description) => new(name)
     {
         Description = description,
