@@ -24,6 +24,9 @@ internal sealed class ToolConsole
         In = input;
         IsInteractive = isInteractive;
         _rich = CreateRich(output, isInteractive);
+        // Table cells never wrap (a path broken over lines is hard to copy): a line wider than the terminal
+        // wraps as a whole, as ls -l and kubectl lines do.
+        _rich.Profile.Width = NonTerminalWidth;
         RichError = CreateRich(error, isInteractive);
     }
 
