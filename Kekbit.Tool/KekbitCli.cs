@@ -37,7 +37,8 @@ internal static class KekbitCli
             Error = console.Error,
             EnableDefaultExceptionHandler = false,
         };
-        int exitCode = parse.Invoke(configuration);
+        // Asynchronous invocation is what registers Ctrl+C and SIGTERM: they cancel the command's token.
+        int exitCode = parse.InvokeAsync(configuration).GetAwaiter().GetResult();
         console.Out.Flush();
         return exitCode;
     }
