@@ -66,10 +66,10 @@ public sealed unsafe class ShmReader : IReader
     /// <summary>Opens channel <paramref name="channelId"/> under <paramref name="root"/> for reading, from its first record.</summary>
     /// <param name="root">The root folder that holds channels.</param>
     /// <param name="channelId">The channel id.</param>
-    /// <exception cref="ChannelException">The channel is missing, still being created, unreadable or has invalid metadata.</exception>
+    /// <exception cref="ChannelException">The root is not a folder, or the channel is missing, still being created, unreadable or has invalid metadata.</exception>
     public static ShmReader Open(string root, ulong channelId)
     {
-        ArgumentNullException.ThrowIfNull(root);
+        ThrowIfRootIsAFile(root);
         return Open(StorageLayout.ChannelFile(root, channelId));
     }
 
@@ -79,6 +79,7 @@ public sealed unsafe class ShmReader : IReader
     public static ShmReader Open(string channelFile)
     {
         ArgumentNullException.ThrowIfNull(channelFile);
+        ThrowIfTooShortToOpen(channelFile);
         FileStream stream;
         try
         {
@@ -150,7 +151,7 @@ public sealed unsafe class ShmReader : IReader
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static ShmReader OpenWhenReady(string root, ulong channelId, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(root);
+        ThrowIfRootIsAFile(root);
         string channelFile = StorageLayout.ChannelFile(root, channelId);
         long start = TimeProvider.System.GetTimestamp();
         var interval = TimeSpan.FromMilliseconds(1);
@@ -282,6 +283,54 @@ public sealed unsafe class ShmReader : IReader
         _disposed = true;
         _memory.Invalidate();
         _file.Dispose();
+    }
+
+    /// <summary>
+    /// Refuses, before opening it, a file whose size cannot hold the metadata. Besides short files this catches
+    /// a FIFO (or a device) planted at the channel's path: such files report no size, and opening a FIFO for
+    /// reading would block until some process opened it for writing, hanging the reader. A missing file is left
+    /// to the open that follows; a short file whose creator still holds the lock is not ready rather than short.
+    /// </summary>
+    private static void ThrowIfTooShortToOpen(string channelFile)
+    {
+        if (SizeOf(channelFile) is not long length || length >= ChannelFormat.MetadataLength)
+        {
+            return;
+        }
+
+        CreationLock.ThrowIfHeld(channelFile);
+        // Measured again after the lock check, as Open does: the creator may have finished in between, and it
+        // releases its lock only once the file has its full length (a race the many-readers soak test caught).
+        if (SizeOf(channelFile) is long now && now < ChannelFormat.MetadataLength)
+        {
+            throw new ChannelException(ChannelError.FileTooShort, channelFile, $"the file holds {now} bytes, fewer than the {ChannelFormat.MetadataLength} bytes of metadata (or is not a regular file)");
+        }
+    }
+
+    /// <summary>The file's size without opening it (following links); null when it cannot be told (missing, say).</summary>
+    private static long? SizeOf(string file)
+    {
+        try
+        {
+            return new FileInfo(file).Length;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Reports a root that is a file (or a dangling link) as the writer does, <see cref="ChannelError.InvalidRootFolder"/>:
+    /// a configuration error, not a channel that may still appear.
+    /// </summary>
+    private static void ThrowIfRootIsAFile(string root)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        if (File.Exists(root))
+        {
+            throw new ChannelException(ChannelError.InvalidRootFolder, root, "the root exists but is a file, not a folder");
+        }
     }
 
     private ReadResult Fail(ReadFailure failure)

@@ -77,6 +77,9 @@ public sealed unsafe class ShmWriter : IWriter
 
         string channelFile = System.IO.Path.GetFullPath(StorageLayout.ChannelFile(root, metadata.ChannelId));
         CreateFolders(root, System.IO.Path.GetDirectoryName(channelFile)!, options.FolderMode);
+        // The lock is checked before the file: a lock left by a crashed creator usually sits beside its
+        // incomplete channel file, and must be reported as StaleLock (with its recovery), not as "already exists".
+        CreationLock.ThrowIfHeld(channelFile, creating: true);
         ThrowIfExists(channelFile);
         string lockFile = CreationLock.Acquire(channelFile, options.FileMode);
         try
@@ -249,13 +252,32 @@ public sealed unsafe class ShmWriter : IWriter
             }
             else
             {
+                List<string> missing = MissingFolders(folder);
                 Directory.CreateDirectory(folder, folderMode);
+                // mkdir applies the process umask to the mode: set it again so that a mode configured for a
+                // group of cooperating processes (0750, say) holds under a restrictive umask too.
+                foreach (string created in missing)
+                {
+                    File.SetUnixFileMode(created, folderMode);
+                }
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new ChannelException(ChannelError.CouldNotAccessStorage, folder, $"cannot create the channel's folder: {e.Message}", e);
         }
+    }
+
+    /// <summary>The folders from <paramref name="folder"/> up that do not exist yet: the ones this writer creates.</summary>
+    private static List<string> MissingFolders(string folder)
+    {
+        var missing = new List<string>();
+        for (string? current = System.IO.Path.GetFullPath(folder); current is not null && !Directory.Exists(current); current = System.IO.Path.GetDirectoryName(current))
+        {
+            missing.Add(current);
+        }
+
+        return missing;
     }
 
     private static void ThrowIfExists(string channelFile)
@@ -303,6 +325,12 @@ public sealed unsafe class ShmWriter : IWriter
         MappedFile? file = null;
         try
         {
+            if (!OperatingSystem.IsWindows())
+            {
+                // As for folders: the umask must not narrow a mode configured for a group of readers.
+                File.SetUnixFileMode(stream.SafeFileHandle, fileMode);
+            }
+
             stream.SetLength(length);
             file = MappedFile.Map(stream, length, writable: true);
             // Safe: the mapping is `length` bytes, more than the metadata and the first data slot.

@@ -8,12 +8,14 @@ public sealed class ShmWriterOptions
 
     /// <summary>
     /// Permissions of the channel file on Unix; default owner read and write (0600). To let a group of
-    /// cooperating processes read, add <see cref="UnixFileMode.GroupRead"/>. Other-write bits are refused.
+    /// cooperating processes read, add <see cref="UnixFileMode.GroupRead"/>. Applied exactly, whatever the
+    /// creating process's umask. Other-write bits are refused.
     /// </summary>
     public UnixFileMode FileMode { get; init; } = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     /// <summary>
-    /// Permissions of folders the writer creates on Unix; default owner only (0700). Existing folders are left as they are.
+    /// Permissions of folders the writer creates on Unix; default owner only (0700), applied exactly whatever the umask.
+    /// Existing folders are left as they are.
     /// Other-write bits are refused.
     /// </summary>
     public UnixFileMode FolderMode { get; init; } = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;

@@ -61,6 +61,32 @@ public sealed class ChannelReaderAdapterTests
     }
 
     [Fact]
+    public async Task Concurrent_consumers_share_the_records_each_going_to_exactly_one()
+    {
+        using var channel = new TestChannel();
+        using ShmReader reader = channel.OpenReader();
+        ChannelReader<Record> records = reader.AsChannelReader(Gentle.Polling);
+        async Task<List<long>> Consume()
+        {
+            var indices = new List<long>();
+            await foreach (Record record in records.ReadAllAsync(Gentle.Cancellation))
+            {
+                indices.Add(TestChannel.IndexOf(record));
+            }
+
+            return indices;
+        }
+
+        Task<List<long>>[] consumers = [Task.Run(Consume, Gentle.Cancellation), Task.Run(Consume, Gentle.Cancellation)];
+        channel.WritePattern(0, 2000);
+        channel.Writer.Dispose();
+        List<long>[] shares = await Task.WhenAll(consumers);
+
+        Assert.Equal(Enumerable.Range(0, 2000).Select(i => (long)i), shares.SelectMany(share => share).Order());
+        Assert.All(shares, share => Assert.Equal(share.Order(), share));
+    }
+
+    [Fact]
     public async Task A_damaged_channel_faults_the_completion_and_WaitToReadAsync_throws()
     {
         using var channel = new TestChannel();

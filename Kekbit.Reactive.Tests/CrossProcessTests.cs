@@ -4,7 +4,7 @@ namespace Kekbit.Reactive.Tests;
 
 public sealed class CrossProcessTests
 {
-    private static readonly TimeSpan ProcessPatience = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan ProcessPatience = TimeSpan.FromSeconds(60);
 
     [Fact]
     public void A_middleware_process_pipes_a_writer_process_channel_through_Rx_into_a_channel_this_process_reads()

@@ -241,6 +241,26 @@ public sealed class ObservableTests
     }
 
     [Fact]
+    public void Publish_RefCount_polls_while_observers_remain_and_releases_the_reader_after_the_last_leaves()
+    {
+        using var channel = new TestChannel();
+        ShmReader reader = channel.OpenReader();
+        IObservable<Record> shared = reader.ToObservable(Gentle.Polling).Publish().RefCount();
+        RecordingObserver[] observers = [new(), new()];
+        IDisposable first = shared.Subscribe(observers[0]);
+        IDisposable second = shared.Subscribe(observers[1]);
+
+        channel.WritePattern(0, 300);
+        observers[0].WaitForCount(300);
+        observers[1].WaitForCount(300);
+        first.Dispose();
+        second.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => reader.TryRead());
+        observers[1].AssertSequence(0, 300);
+    }
+
+    [Fact]
     public void A_reader_observable_accepts_a_single_subscription()
     {
         using var channel = new TestChannel();
@@ -320,6 +340,21 @@ public sealed class ObservableTests
         Assert.False(observer.HasEnded);
         scheduler.AdvanceBy(TimeSpan.FromMilliseconds(1));
         Assert.True(observer.Completed);
+    }
+
+    [Fact]
+    public void A_strategy_that_never_parks_still_lets_virtual_time_advance()
+    {
+        using var channel = new TestChannel();
+        var scheduler = new HistoricalScheduler();
+        var observer = new RecordingObserver();
+        using IDisposable subscription = channel.OpenReader().ToObservable(scheduler, new PollingOptions { IdleStrategy = () => new Idle.NoOpIdleStrategy() }).Subscribe(observer);
+
+        scheduler.AdvanceBy(TimeSpan.FromMilliseconds(1));
+        channel.WritePattern(0, 3);
+        scheduler.AdvanceBy(TimeSpan.FromTicks(1));
+
+        observer.AssertSequence(0, 3);
     }
 
     [Fact]

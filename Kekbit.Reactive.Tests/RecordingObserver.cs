@@ -8,7 +8,7 @@ namespace Kekbit.Reactive.Tests;
 /// </summary>
 internal sealed class RecordingObserver : IObserver<Record>
 {
-    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(45);
 
     private readonly Lock _gate = new();
     private readonly List<long> _indices = [];

@@ -3,7 +3,10 @@ using Kekbit.Core;
 
 namespace Kekbit.Reactive;
 
-/// <summary>Pipes between System.Threading.Channels and kekbit channels.</summary>
+/// <summary>
+/// Drains System.Threading.Channels channels into kekbit channels (persistent journals). For the other
+/// direction, a kekbit channel read as a <see cref="ChannelReader{T}"/>, see <see cref="ReaderAsyncExtensions.AsChannelReader"/>.
+/// </summary>
 public static class ChannelPipeExtensions
 {
     /// <summary>

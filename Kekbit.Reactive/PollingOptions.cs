@@ -27,7 +27,7 @@ public sealed record PollingOptions
     /// A scheduler with long-running support (<see cref="NewThreadScheduler"/>, <see cref="TaskPoolScheduler"/>,
     /// an <see cref="EventLoopScheduler"/>) runs the polling loop on it; any other scheduler (for example a
     /// <see cref="HistoricalScheduler"/> in tests) runs one batch per scheduled action and waits for the idle
-    /// strategy's park periods through the scheduler's own timer, holding no thread in between.
+    /// strategy's park periods (at least one tick) through the scheduler's own timer, holding no thread in between.
     /// Ignored by asynchronous enumeration.
     /// </summary>
     public IScheduler? Scheduler { get; init; }

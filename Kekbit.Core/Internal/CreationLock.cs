@@ -26,10 +26,12 @@ internal static class CreationLock
             using var stream = new FileStream(lockFile, options);
             stream.Write(Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(CultureInfo.InvariantCulture)));
         }
-        catch (IOException) when (File.Exists(lockFile))
+        catch (IOException e) when (e is not (FileNotFoundException or DirectoryNotFoundException) && (File.Exists(lockFile) || File.Exists(channelFile)))
         {
             ThrowIfHeld(channelFile, creating: true);
-            throw; // The lock vanished between the failure and the check: report the original error.
+            // The rival's lock vanished between our failure and the check: it has just finished (or abandoned)
+            // creating this channel. Report the race as the typed error, never as a raw IOException.
+            throw new ChannelException(ChannelError.StorageAlreadyExists, channelFile, "another process created this channel at the same moment; a channel has one writer", e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -59,6 +61,19 @@ internal static class CreationLock
         int? creator = ReadCreator(lockFile);
         if (creator is int pid && !IsRunning(pid))
         {
+            // The creator may have finished, removed its lock and exited between our reading the lock and checking
+            // on the process (a race the creation-race test caught): only a lock still there, still naming it, is stale.
+            if (!File.Exists(lockFile))
+            {
+                return;
+            }
+
+            if (ReadCreator(lockFile) != pid)
+            {
+                ThrowIfHeld(channelFile, creating); // Another creator took the lock meanwhile: judge the new lock.
+                return;
+            }
+
             throw new ChannelException(ChannelError.StaleLock, lockFile,
                 $"the lock file was left by process {pid}, which is no longer running, while it created the channel; " +
                 $"delete '{lockFile}' and, if the channel file is incomplete, '{channelFile}' to recover");
@@ -77,6 +92,13 @@ internal static class CreationLock
     {
         try
         {
+            // A process id takes a few bytes. Anything else is not read: a FIFO planted here reports no size and
+            // reading it would block forever, hanging the reader or writer that only wanted to check the lock.
+            if (new FileInfo(lockFile).Length is 0 or > 32)
+            {
+                return null;
+            }
+
             string text = File.ReadAllText(lockFile, Encoding.ASCII).Trim();
             return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int pid) && pid > 0 ? pid : null;
         }

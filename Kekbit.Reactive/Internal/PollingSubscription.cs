@@ -27,6 +27,11 @@ internal sealed class PollingSubscription : IDisposable
 
     // Once stopped, the rest of the batch is read but no longer delivered: no OnNext after a Dispose, even
     // one called from OnNext itself.
+    // An idle step through a scheduler always waits on the scheduler's timer, at least this long: a strategy
+    // that never parks (busy spin, yield) would otherwise flood the scheduler, or, in virtual time, loop
+    // forever at one instant.
+    private static readonly TimeSpan ShortestIdleDelay = TimeSpan.FromTicks(1);
+
     private static readonly RecordHandler<PollingSubscription> Deliver = static (self, record) =>
     {
         if (!self._stop.IsCancellationRequested)
@@ -165,7 +170,8 @@ internal sealed class PollingSubscription : IDisposable
                 }
                 else
                 {
-                    next = _idle.IdleWithoutBlocking();
+                    TimeSpan park = _idle.IdleWithoutBlocking();
+                    next = park > ShortestIdleDelay ? park : ShortestIdleDelay;
                 }
             }
         }

@@ -21,6 +21,8 @@ switch (args.FirstOrDefault())
         return ThroughputWorkloads.ChildRead(args[1], ulong.Parse(args[2], CultureInfo.InvariantCulture), Long(args[3]));
     case "latency-writer":
         return LatencyWorkloads.Writer(args[1], ulong.Parse(args[2], CultureInfo.InvariantCulture), Long(args[3]), (int)Long(args[4]));
+    case "idle-reader":
+        return IdleWorkloads.Reader(args[1], ulong.Parse(args[2], CultureInfo.InvariantCulture), args[3], double.Parse(args[4], CultureInfo.InvariantCulture));
     case "uds-writer":
         return LatencyWorkloads.SocketWriter(args[1], Long(args[2]), (int)Long(args[3]));
     default:

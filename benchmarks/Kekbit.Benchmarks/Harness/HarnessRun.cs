@@ -1,4 +1,6 @@
 using System.Globalization;
+using Kekbit.Core;
+using Kekbit.Reactive.Idle;
 using Kekbit.TestSupport;
 
 namespace Kekbit.Benchmarks.Harness;
@@ -25,12 +27,30 @@ internal static class HarnessRun
 
             report.Add(workloads.EndToEndProcesses());
             report.Add(workloads.Memcpy());
+            var reactive = new ReactiveWorkloads(scratch, size, records);
+            foreach (Measurement m in reactive.Delivery().Concat(reactive.Sinks()))
+            {
+                report.Add(m);
+            }
         }
 
         long latencyCount = quick ? 20_000 : 1_000_000;
         const int Rate = 100_000;
-        report.Add(LatencyWorkloads.Kekbit(scratch, 1_000_001, latencyCount, Rate, "Kekbit, busy-spin reader", static _ => { }, static () => { }));
+        var busySpin = new BusySpinIdleStrategy();
+        report.Add(LatencyWorkloads.Kekbit(scratch, 1_000_001, latencyCount, Rate, "Kekbit, busy-spin reader", busySpin));
+        report.Add(LatencyWorkloads.Kekbit(scratch, 1_000_002, latencyCount, Rate, "Kekbit, backoff reader (default strategy)", new BackoffIdleStrategy()));
         report.Add(LatencyWorkloads.UnixSocket(scratch, latencyCount, Rate));
+
+        // Idle cost: an empty channel that nobody writes; each strategy polls it from its own process.
+        using (ShmWriter.Create(scratch.Path, Metadata.Create(1, 2_000_000, 0, 8, 60_000, TickUnit.Millis)))
+        {
+            TimeSpan idleTime = quick ? TimeSpan.FromMilliseconds(300) : TimeSpan.FromSeconds(10);
+            foreach (string strategy in IdleWorkloads.Strategies)
+            {
+                (TimeSpan cpu, TimeSpan wall) = IdleWorkloads.Measure(scratch, 2_000_000, strategy, idleTime);
+                report.AddIdle(strategy, cpu, wall);
+            }
+        }
 
         string markdown = report.ToMarkdown(string.Create(CultureInfo.InvariantCulture,
             $"Measured {DateTime.UtcNow:yyyy-MM-dd} on {Environment.ProcessorCount} cores ({System.Runtime.InteropServices.RuntimeInformation.OSDescription.Trim()}, .NET {Environment.Version}){(quick ? ", quick smoke run: figures are not meaningful" : "")}."));

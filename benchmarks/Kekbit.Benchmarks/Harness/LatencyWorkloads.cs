@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using HdrHistogram;
 using Kekbit.Core;
+using Kekbit.Reactive.Idle;
 using Kekbit.TestSupport;
 
 namespace Kekbit.Benchmarks.Harness;
@@ -20,8 +21,8 @@ internal static class LatencyWorkloads
 
     private static double TicksToNanos(long ticks) => ticks * 1e9 / Stopwatch.Frequency;
 
-    /// <summary>Reads <paramref name="count"/> records from a writer process, idling with <paramref name="idle"/> between empty polls.</summary>
-    public static Result Kekbit(TempRoot scratch, ulong channelId, long count, int rate, string name, Action<int> idle, Action reset)
+    /// <summary>Reads <paramref name="count"/> records from a writer process, idling with <paramref name="idle"/> between empty polls (reset on data).</summary>
+    public static Result Kekbit(TempRoot scratch, ulong channelId, long count, int rate, string name, IIdleStrategy idle)
     {
         using Process writer = SelfProcess.Start("latency-writer", scratch.Path, channelId.ToString(CultureInfo.InvariantCulture), count.ToString(CultureInfo.InvariantCulture), rate.ToString(CultureInfo.InvariantCulture));
         SelfProcess.ExpectLine(writer, "READY");
@@ -31,7 +32,6 @@ internal static class LatencyWorkloads
         long seen = 0;
         writer.StandardInput.WriteLine("GO");
         writer.StandardInput.Flush();
-        int idleCount = 0;
         while (true)
         {
             ReadResult result = reader.TryRead();
@@ -44,12 +44,7 @@ internal static class LatencyWorkloads
                     histogram.RecordValue((long)TicksToNanos(Math.Max(0, now - due)));
                 }
 
-                if (idleCount != 0)
-                {
-                    idleCount = 0;
-                    reset();
-                }
-
+                idle.Reset();
                 continue;
             }
 
@@ -58,7 +53,7 @@ internal static class LatencyWorkloads
                 break;
             }
 
-            idle(++idleCount);
+            idle.Idle();
         }
 
         writer.WaitForExit();

@@ -1,0 +1,51 @@
+using System.Diagnostics;
+using System.Globalization;
+using Kekbit.Core;
+using Kekbit.Reactive;
+using Kekbit.Reactive.Idle;
+using Kekbit.TestSupport;
+
+namespace Kekbit.Benchmarks.Harness;
+
+/// <summary>What an idle reader costs: a reader process polls an empty channel with one idle strategy; its CPU time is measured.</summary>
+internal static class IdleWorkloads
+{
+    public static readonly string[] Strategies = ["busy-spin", "yielding", "backoff", "sleeping"];
+
+    public static (TimeSpan Cpu, TimeSpan Wall) Measure(TempRoot scratch, ulong channelId, string strategy, TimeSpan duration)
+    {
+        using Process reader = SelfProcess.Start("idle-reader", scratch.Path, channelId.ToString(CultureInfo.InvariantCulture), strategy, duration.TotalMilliseconds.ToString(CultureInfo.InvariantCulture));
+        string line = SelfProcess.ExpectLine(reader, "IDLE ");
+        reader.WaitForExit();
+        string[] parts = line.Split(' ');
+        return (TimeSpan.FromTicks(long.Parse(parts[1], CultureInfo.InvariantCulture)), TimeSpan.FromTicks(long.Parse(parts[2], CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>Role of the reader process: poll for the given time, then print its CPU and wall time in ticks.</summary>
+    public static int Reader(string root, ulong channelId, string strategy, double milliseconds)
+    {
+        IIdleStrategy idle = strategy switch
+        {
+            "busy-spin" => new BusySpinIdleStrategy(),
+            "yielding" => new YieldingIdleStrategy(),
+            "sleeping" => new SleepingIdleStrategy(),
+            _ => new BackoffIdleStrategy(),
+        };
+        using ShmReader reader = ShmReader.Open(root, channelId);
+        var poller = new RecordPoller(reader, idle);
+        using var process = Process.GetCurrentProcess();
+        TimeSpan cpuBefore = process.TotalProcessorTime;
+        long start = Stopwatch.GetTimestamp();
+        var duration = TimeSpan.FromMilliseconds(milliseconds);
+        while (Stopwatch.GetElapsedTime(start) < duration)
+        {
+            poller.Poll<int>(static (_, _) => { }, 0);
+        }
+
+        TimeSpan wall = Stopwatch.GetElapsedTime(start);
+        process.Refresh();
+        TimeSpan cpu = process.TotalProcessorTime - cpuBefore;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"IDLE {cpu.Ticks} {wall.Ticks}"));
+        return 0;
+    }
+}
