@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 
 namespace Kekbit.Core;
@@ -9,6 +10,12 @@ namespace Kekbit.Core;
 /// </summary>
 public static class ChannelDump
 {
+    /// <summary>Digits of the longest payload length (<see cref="int.MaxValue"/>).</summary>
+    private const int MaxLengthDigits = 10;
+
+    /// <summary>Lines up to this many characters are formatted on the stack (payloads up to about 1 KiB).</summary>
+    private const int StackLineLimit = 2048;
+
     /// <summary>Reads every record available now from <paramref name="reader"/> and writes the dump to <paramref name="output"/>.</summary>
     /// <param name="reader">The reader; read from its current position until a read finds no record.</param>
     /// <param name="output">Where the text goes.</param>
@@ -33,14 +40,33 @@ public static class ChannelDump
     public static void WriteRecord(ReadOnlySpan<byte> payload, TextWriter output)
     {
         ArgumentNullException.ThrowIfNull(output);
-        output.Write(payload.Length.ToString(CultureInfo.InvariantCulture));
-        if (!payload.IsEmpty)
+        // The line is formatted into one buffer (the stack for usual records), so dumping millions of
+        // records allocates nothing per record.
+        int lineLength = MaxLengthDigits + 1 + (payload.Length * 2) + 1;
+        char[]? rented = null;
+        Span<char> line = lineLength <= StackLineLimit
+            ? stackalloc char[StackLineLimit]
+            : (rented = ArrayPool<char>.Shared.Rent(lineLength));
+        try
         {
-            output.Write(' ');
-            output.Write(Convert.ToHexStringLower(payload));
-        }
+            payload.Length.TryFormat(line, out int used, provider: CultureInfo.InvariantCulture);
+            if (!payload.IsEmpty)
+            {
+                line[used++] = ' ';
+                Convert.TryToHexStringLower(payload, line[used..], out int hexLength);
+                used += hexLength;
+            }
 
-        output.Write('\n');
+            line[used++] = '\n';
+            output.Write(line[..used]);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<char>.Shared.Return(rented);
+            }
+        }
     }
 
     /// <summary>Writes the closing line: <c>END &lt;status&gt; position=&lt;position&gt;</c>.</summary>

@@ -1,0 +1,89 @@
+using System.CommandLine;
+using System.Globalization;
+using Kekbit.Core;
+using Kekbit.Tool.Channels;
+using Kekbit.Tool.Output;
+using Spectre.Console;
+
+namespace Kekbit.Tool.Commands;
+
+/// <summary><c>kekbit verify CHANNEL</c>: walks every record and reports the first damage with its position; the exit code says healthy or not.</summary>
+internal static class VerifyCommand
+{
+    /// <summary>Channels with more data than this show a progress bar while they are walked (when a person watches).</summary>
+    private const long ProgressBarFrom = 64L << 20;
+
+    /// <summary>Where the data area starts in the file, to give damage positions as file offsets too.</summary>
+    private const long DataOffset = 1024;
+
+    public static Command Create(ToolConsole console)
+    {
+        var channel = CommonArguments.Channel();
+        var json = CommonArguments.Json();
+        var command = new Command("verify", "Walk every record of a channel and report the first damage with its position. Exit code 0: healthy; 1: damaged; 3: cannot be opened.")
+        {
+            channel,
+            json,
+        };
+        CommandRunner.SetBody(command, console, (parse, cancellationToken) =>
+            Run(console, CommonArguments.ChannelFile(parse, channel), parse.GetValue(json), cancellationToken));
+        return command;
+    }
+
+    private static int Run(ToolConsole console, string channelFile, bool json, CancellationToken cancellationToken)
+    {
+        ChannelReport report = Walk(console, channelFile, cancellationToken);
+        if (json)
+        {
+            JsonOutput.Write(console.Out, writer => JsonOutput.WriteReport(writer, report));
+        }
+        else
+        {
+            console.Out.WriteLine(Verdict(report));
+        }
+
+        return report.IsHealthy ? ExitCodes.Success : ExitCodes.Damaged;
+    }
+
+    private static ChannelReport Walk(ToolConsole console, string channelFile, CancellationToken cancellationToken)
+    {
+        WriterProcesses writers = WriterProcesses.Scan();
+        long fileLength = File.Exists(channelFile) ? new FileInfo(channelFile).Length : 0;
+        if (!console.IsInteractive || fileLength < ProgressBarFrom)
+        {
+            return ChannelInspector.Inspect(channelFile, writers, cancellationToken: cancellationToken);
+        }
+
+        return console.RichError.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TransferSpeedColumn())
+            .Start(context =>
+            {
+                ProgressTask task = context.AddTask("verifying", maxValue: fileLength);
+                ChannelReport report = ChannelInspector.Inspect(channelFile, writers, walked => task.Value = walked, cancellationToken);
+                task.Value = task.MaxValue;
+                return report;
+            });
+    }
+
+    private static string Verdict(ChannelReport report)
+    {
+        Metadata metadata = report.Metadata!;
+        string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+        string records = Inv($"{report.Records} record{(report.Records == 1 ? "" : "s")}");
+        if (report.End == ReadStatus.Failed)
+        {
+            return Inv($"{report.Path}: corrupted at position {report.BytesUsed} (file offset {DataOffset + report.BytesUsed}): {Names.Explain(report.Failure)} ({report.Failure}); {records} intact before it");
+        }
+
+        if (report.IsMisplaced)
+        {
+            return Inv($"{report.Path}: misplaced: its metadata says channel {Names.Hex(metadata.ChannelId)} but its path is channel {Names.Hex(report.PathChannelId!.Value)}'s; {records} intact");
+        }
+
+        string state = report.State == ChannelState.Full && report.IsClosed ? "full and closed" : Names.Of(report.State);
+        string verdict = Inv($"{report.Path}: healthy, {state}: {records}, {report.BytesUsed} of {metadata.Capacity} bytes used ({Names.Percent(report.FillPercent)})");
+        return report.IsFileTruncated
+            ? verdict + Inv($"; note: the file is {metadata.FileLength - report.FileLength} bytes short of its data area, as kekbit 0.3.5 writes it")
+            : verdict;
+    }
+}

@@ -1,0 +1,48 @@
+using System.Globalization;
+using Kekbit.Core;
+using Kekbit.Tool.Channels;
+
+namespace Kekbit.Tool.Output;
+
+/// <summary>How values are spelled in the tool's output: the same words in tables and JSON.</summary>
+internal static class Names
+{
+    public static string Of(ChannelState state) => state.ToString().ToLowerInvariant();
+
+    public static string Of(TickUnit unit) => unit.ToString().ToLowerInvariant();
+
+    public static string Decimal(ulong id) => id.ToString(CultureInfo.InvariantCulture);
+
+    public static string Hex(ulong id) => string.Create(CultureInfo.InvariantCulture, $"0x{id:x}");
+
+    /// <summary>A byte count for people: 1536 is "1.5 KiB".</summary>
+    public static string Bytes(long bytes)
+    {
+        string[] units = ["B", "KiB", "MiB", "GiB"];
+        double value = bytes;
+        int unit = 0;
+        while (value >= 1024 && unit < units.Length - 1)
+        {
+            value /= 1024;
+            unit++;
+        }
+
+        return unit == 0
+            ? string.Create(CultureInfo.InvariantCulture, $"{bytes} B")
+            : string.Create(CultureInfo.InvariantCulture, $"{value:0.#} {units[unit]}");
+    }
+
+    /// <summary>A number with thousands separators, culture-independent.</summary>
+    public static string Count(long value) => value.ToString("#,0", CultureInfo.InvariantCulture);
+
+    public static string Percent(double value) => string.Create(CultureInfo.InvariantCulture, $"{value:0.0}%");
+
+    /// <summary>Why a read failed, in words.</summary>
+    public static string Explain(ReadFailure failure) => failure switch
+    {
+        ReadFailure.UnknownMarker => "a length slot holds a value that is neither a record length nor a marker",
+        ReadFailure.RecordBeyondCapacity => "a record's length carries it past the end of the data area",
+        ReadFailure.FileTruncated => "the file ends before the record does",
+        _ => "no failure",
+    };
+}

@@ -1,0 +1,3 @@
+using Kekbit.Tool;
+
+return KekbitCli.Run(args, ToolConsole.CreateSystem());
