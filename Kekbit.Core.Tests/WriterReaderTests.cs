@@ -231,6 +231,27 @@ public sealed class WriterReaderTests
     }
 
     [Fact]
+    public void Pre_touched_channels_hold_the_same_bytes_and_work_the_same()
+    {
+        using var root = new TempRoot();
+        using (var plain = ShmWriter.Create(root.Path, Small(1)))
+        using (var touched = ShmWriter.Create(root.Path, Small(2), options: new ShmWriterOptions { PreTouch = true }))
+        {
+            plain.Write("same"u8);
+            touched.Write("same"u8);
+        }
+
+        byte[] a = File.ReadAllBytes(root.ChannelFile(1));
+        byte[] b = File.ReadAllBytes(root.ChannelFile(2));
+        Assert.Equal(a.Length, b.Length);
+        // The headers differ only in the channel id (bytes 24..32) and the creation time (48..56).
+        Assert.Equal(a[..24], b[..24]);
+        Assert.Equal(a[32..48], b[32..48]);
+        Assert.Equal(a[56..1024], b[56..1024]);
+        Assert.Equal(a[1024..], b[1024..]);
+    }
+
+    [Fact]
     public void Flushed_records_are_in_the_file()
     {
         using var root = new TempRoot();

@@ -86,7 +86,7 @@ public sealed unsafe class ShmWriter : IWriter
         {
             // Checked again under the lock: another creator may have finished in between.
             ThrowIfExists(channelFile);
-            MappedFile file = CreateFile(channelFile, metadata, options.FileMode);
+            MappedFile file = CreateFile(channelFile, metadata, options);
             var writer = new ShmWriter(file, metadata, channelFile, handler);
             CreationLock.Release(lockFile);
             return writer;
@@ -288,8 +288,9 @@ public sealed unsafe class ShmWriter : IWriter
         }
     }
 
-    private static MappedFile CreateFile(string channelFile, Metadata metadata, UnixFileMode fileMode)
+    private static MappedFile CreateFile(string channelFile, Metadata metadata, ShmWriterOptions options)
     {
+        UnixFileMode fileMode = options.FileMode;
         long length = metadata.FileLength;
         var streamOptions = new FileStreamOptions
         {
@@ -333,6 +334,11 @@ public sealed unsafe class ShmWriter : IWriter
 
             stream.SetLength(length);
             file = MappedFile.Map(stream, length, writable: true);
+            if (options.PreTouch)
+            {
+                PreTouch(file);
+            }
+
             // Safe: the mapping is `length` bytes, more than the metadata and the first data slot.
             metadata.WriteWithoutSignature(new Span<byte>(file.Base, ChannelFormat.MetadataLength));
             Volatile.Write(ref *(ulong*)(file.Base + ChannelFormat.DataOffset), ChannelFormat.Watermark);
@@ -359,6 +365,20 @@ public sealed unsafe class ShmWriter : IWriter
             }
 
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Stores a zero in every page of a new mapping, so its page faults happen now rather than in <see cref="Write(ReadOnlySpan{byte})"/>.
+    /// Safe and harmless: the file was just created, is all zeros, and no reader can open it while its lock exists.
+    /// </summary>
+    private static void PreTouch(MappedFile file)
+    {
+        int page = Environment.SystemPageSize;
+        for (long offset = 0; offset < file.Length; offset += page)
+        {
+            // Safe: offset < file.Length, inside the mapping. A plain store: the JIT never drops stores through pointers.
+            file.Base[offset] = 0;
         }
     }
 

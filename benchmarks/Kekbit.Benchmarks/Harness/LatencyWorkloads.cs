@@ -64,7 +64,7 @@ internal static class LatencyWorkloads
     public static int Writer(string root, ulong channelId, long count, int rate)
     {
         var metadata = Metadata.Create(1, channelId, (int)Math.Min(Metadata.MaxCapacity, (count + 2) * 40), PayloadSize, 60_000, TickUnit.Millis);
-        using var writer = ShmWriter.Create(root, metadata);
+        using var writer = ShmWriter.Create(root, metadata, options: new ShmWriterOptions { PreTouch = true });
         Console.WriteLine("READY");
         Console.In.ReadLine();
         byte[] payload = new byte[PayloadSize];

@@ -17,17 +17,30 @@ internal sealed class ThroughputWorkloads(TempRoot scratch, int payloadSize, lon
 
     private int Capacity => (int)Math.Min(Metadata.MaxCapacity, (records + 2) * RecordSize);
 
-    private ShmWriter NewWriter(out ulong channelId)
+    /// <summary>A channel sized for the run, pre-touched unless <paramref name="fresh"/> (then its first writes pay the page faults).</summary>
+    private ShmWriter NewWriter(out ulong channelId, bool fresh = false)
     {
         channelId = Interlocked.Increment(ref _nextChannel);
-        return ShmWriter.Create(scratch.Path, Metadata.Create(1, channelId, Capacity, payloadSize, 60_000, TickUnit.Millis));
+        return ShmWriter.Create(scratch.Path, Metadata.Create(1, channelId, Capacity, payloadSize, 60_000, TickUnit.Millis), options: new ShmWriterOptions { PreTouch = !fresh });
     }
 
     public IEnumerable<Measurement> WriteOnly()
     {
-        using (ShmWriter writer = NewWriter(out _))
+        using (var raw = new RawProtocol(scratch.Path, Capacity, preTouch: true))
         {
-            yield return Time("write-only", "Kekbit ShmWriter.Write", () =>
+            yield return Time("write-only", "raw protocol limit", () =>
+            {
+                for (long i = 0; i < records; i++)
+                {
+                    raw.Write(_payload);
+                }
+            });
+        }
+
+        foreach (bool fresh in new[] { false, true })
+        {
+            using ShmWriter writer = NewWriter(out _, fresh);
+            yield return Time("write-only", fresh ? "Kekbit ShmWriter.Write, fresh mapping" : "Kekbit ShmWriter.Write", () =>
             {
                 for (long i = 0; i < records; i++)
                 {
@@ -38,7 +51,7 @@ internal sealed class ThroughputWorkloads(TempRoot scratch, int payloadSize, lon
 
         using (var raw = new RawProtocol(scratch.Path, Capacity))
         {
-            yield return Time("write-only", "raw protocol limit", () =>
+            yield return Time("write-only", "raw protocol limit, fresh mapping", () =>
             {
                 for (long i = 0; i < records; i++)
                 {
@@ -86,13 +99,9 @@ internal sealed class ThroughputWorkloads(TempRoot scratch, int payloadSize, lon
             yield return m;
         }
 
-        using (var raw = new RawProtocol(scratch.Path, Capacity))
+        using (var written = new RawProtocol(scratch.Path, Capacity, preTouch: true))
+        using (RawProtocol raw = WriteAll(written).OpenReader())
         {
-            for (long i = 0; i < records; i++)
-            {
-                raw.Write(_payload);
-            }
-
             long seen = 0;
             Measurement m = Time("read-only", "raw protocol limit", () =>
             {
@@ -145,7 +154,8 @@ internal sealed class ThroughputWorkloads(TempRoot scratch, int payloadSize, lon
             });
         }
 
-        using var raw = new RawProtocol(scratch.Path, Capacity);
+        using var raw = new RawProtocol(scratch.Path, Capacity, preTouch: true);
+        using RawProtocol rawReader = raw.OpenReader();
         yield return TimeTwoThreads("end-to-end threads", "raw protocol limit", () =>
         {
             for (long i = 0; i < records; i++)
@@ -157,7 +167,7 @@ internal sealed class ThroughputWorkloads(TempRoot scratch, int payloadSize, lon
             long seen = 0;
             while (seen < records)
             {
-                if (raw.TryRead(out _) >= 0)
+                if (rawReader.TryRead(out _) >= 0)
                 {
                     seen++;
                 }
@@ -231,6 +241,16 @@ internal sealed class ThroughputWorkloads(TempRoot scratch, int payloadSize, lon
         {
             NativeMemory.AlignedFree(destination);
         }
+    }
+
+    private RawProtocol WriteAll(RawProtocol raw)
+    {
+        for (long i = 0; i < records; i++)
+        {
+            raw.Write(_payload);
+        }
+
+        return raw;
     }
 
     private void Check(long seen)

@@ -12,27 +12,43 @@ internal sealed unsafe class RawProtocol : IDisposable
 {
     private const ulong Watermark = 0xFFFF_FFFF_1111_1111;
     private readonly string _file;
+    private readonly bool _owner;
     private readonly MemoryMappedFile _map;
     private readonly MemoryMappedViewAccessor _view;
     private readonly byte* _data;
     private long _writeOffset;
     private long _readOffset;
 
-    public RawProtocol(string folder, long capacity)
+    /// <summary>Creates and maps a file for <paramref name="capacity"/> bytes of records; optionally touches every page first.</summary>
+    public RawProtocol(string folder, long capacity, bool preTouch = false)
     {
         _file = Path.Combine(folder, $"raw-{Guid.NewGuid():N}.bin");
+        _owner = true;
         using (var stream = new FileStream(_file, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, PreallocationSize = capacity + 64 }))
         {
             stream.SetLength(capacity + 64);
         }
 
-        _map = MemoryMappedFile.CreateFromFile(_file, FileMode.Open, null, 0, MemoryMappedFileAccess.ReadWrite);
-        _view = _map.CreateViewAccessor();
-        byte* pointer = null;
-        _view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-        _data = pointer + _view.PointerOffset;
+        _map = Map(_file, out _view, out _data);
+        if (preTouch)
+        {
+            for (long offset = 0; offset < capacity; offset += Environment.SystemPageSize)
+            {
+                _data[offset] = 0;
+            }
+        }
+
         Volatile.Write(ref *(ulong*)_data, Watermark);
     }
+
+    private RawProtocol(string file)
+    {
+        _file = file;
+        _map = Map(file, out _view, out _data);
+    }
+
+    /// <summary>A second, independent mapping of the same file, as a reader in another thread or process has.</summary>
+    public RawProtocol OpenReader() => new(_file);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Write(ReadOnlySpan<byte> payload)
@@ -70,6 +86,19 @@ internal sealed unsafe class RawProtocol : IDisposable
         _view.SafeMemoryMappedViewHandle.ReleasePointer();
         _view.Dispose();
         _map.Dispose();
-        File.Delete(_file);
+        if (_owner)
+        {
+            File.Delete(_file);
+        }
+    }
+
+    private static MemoryMappedFile Map(string file, out MemoryMappedViewAccessor view, out byte* data)
+    {
+        var map = MemoryMappedFile.CreateFromFile(file, FileMode.Open, null, 0, MemoryMappedFileAccess.ReadWrite);
+        view = map.CreateViewAccessor();
+        byte* pointer = null;
+        view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+        data = pointer + view.PointerOffset;
+        return map;
     }
 }
