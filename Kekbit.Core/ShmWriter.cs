@@ -102,44 +102,32 @@ public sealed unsafe class ShmWriter : IWriter
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public WriteResult Write(ReadOnlySpan<byte> payload)
     {
-        if (!TryBegin(out int limit, out WriteResult refusal))
+        if (_handler is not null)
+        {
+            return WriteThroughHandlers(payload);
+        }
+
+        // The fast path: no handler chain, so no record buffer to prepare.
+        if (!CanTakeRecord(out int limit, out WriteResult refusal))
         {
             return refusal;
         }
 
-        if (_handler is null)
+        if (payload.Length > limit)
         {
-            if (payload.Length > limit)
-            {
-                return WriteResult.Of(WriteStatus.RecordTooLarge);
-            }
-
-            // Safe: payload.Length <= limit <= available - 8, so the copy ends inside the data area.
-            payload.CopyTo(new Span<byte>(_data + _writeOffset + ChannelFormat.RecordHeaderLength, payload.Length));
-            return Publish(payload.Length);
+            return WriteResult.Of(WriteStatus.RecordTooLarge);
         }
 
-        RecordBuffer record = _record;
-        try
-        {
-            _handler.Incoming(record);
-            record.Write(payload);
-            _handler.Outgoing(record);
-        }
-        catch
-        {
-            record.Discard();
-            throw;
-        }
-
-        return Complete(record);
+        // Safe: payload.Length <= limit <= available - 8, so the copy ends inside the data area.
+        payload.CopyTo(new Span<byte>(_data + _writeOffset + ChannelFormat.RecordHeaderLength, payload.Length));
+        return Publish(payload.Length);
     }
 
     /// <inheritdoc/>
     public WriteResult Write<T>(T value, RecordEncoder<T> encoder)
     {
         ArgumentNullException.ThrowIfNull(encoder);
-        if (!TryBegin(out _, out WriteResult refusal))
+        if (!TryBegin(out WriteResult refusal))
         {
             return refusal;
         }
@@ -190,9 +178,45 @@ public sealed unsafe class ShmWriter : IWriter
         }
     }
 
-    /// <summary>Checks the writer can take a record; gives the most payload bytes it may have.</summary>
+    private WriteResult WriteThroughHandlers(ReadOnlySpan<byte> payload)
+    {
+        if (!TryBegin(out WriteResult refusal))
+        {
+            return refusal;
+        }
+
+        RecordBuffer record = _record;
+        try
+        {
+            _handler!.Incoming(record);
+            record.Write(payload);
+            _handler.Outgoing(record);
+        }
+        catch
+        {
+            record.Discard();
+            throw;
+        }
+
+        return Complete(record);
+    }
+
+    /// <summary>Checks the writer can take a record and prepares the record buffer for it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool TryBegin(out int limit, out WriteResult refusal)
+    private bool TryBegin(out WriteResult refusal)
+    {
+        if (!CanTakeRecord(out int limit, out refusal))
+        {
+            return false;
+        }
+
+        _record.Reset(_writeOffset + ChannelFormat.RecordHeaderLength, limit);
+        return true;
+    }
+
+    /// <summary>Checks the writer is open and the channel not full; gives the most payload bytes the next record may have.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool CanTakeRecord(out int limit, out WriteResult refusal)
     {
         if (_closed)
         {
@@ -208,7 +232,6 @@ public sealed unsafe class ShmWriter : IWriter
         }
 
         limit = Math.Min(_maxRecordLength, available - ChannelFormat.RecordHeaderLength);
-        _record.Reset(_writeOffset + ChannelFormat.RecordHeaderLength, limit);
         refusal = default;
         return true;
     }
