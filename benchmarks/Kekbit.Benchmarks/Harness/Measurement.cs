@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Kekbit.Benchmarks.Harness;
 
 /// <summary>One measured run: records moved, payload bytes, and the time they took.</summary>
@@ -6,4 +8,14 @@ internal readonly record struct Measurement(string Workload, int PayloadSize, st
     public double RecordsPerSecond => Records / Elapsed.TotalSeconds;
 
     public double MegabytesPerSecond => Records * (double)PayloadSize / Elapsed.TotalSeconds / 1e6;
+
+    /// <summary>Runs <paramref name="body"/> on this thread, timing it and counting what it allocates.</summary>
+    public static Measurement Time(string workload, int payloadSize, string implementation, long records, Action body)
+    {
+        long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+        long start = Stopwatch.GetTimestamp();
+        body();
+        TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
+        return new Measurement(workload, payloadSize, implementation, records, elapsed, GC.GetAllocatedBytesForCurrentThread() - allocatedBefore);
+    }
 }

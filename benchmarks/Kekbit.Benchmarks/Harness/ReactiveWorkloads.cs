@@ -139,14 +139,8 @@ internal sealed class ReactiveWorkloads(TempRoot scratch, int payloadSize, long 
         return new Measurement("delivery, end to end", payloadSize, name, records, Stopwatch.GetElapsedTime(start));
     }
 
-    private Measurement Time(string workload, string implementation, Action body)
-    {
-        long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
-        long start = Stopwatch.GetTimestamp();
-        body();
-        TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
-        return new Measurement(workload, payloadSize, implementation, records, elapsed, GC.GetAllocatedBytesForCurrentThread() - allocatedBefore);
-    }
+    private Measurement Time(string workload, string implementation, Action body) =>
+        Measurement.Time(workload, payloadSize, implementation, records, body);
 
     private sealed class CountingObserver(long expected) : IObserver<Record>
     {

@@ -261,14 +261,8 @@ internal sealed class ThroughputWorkloads(TempRoot scratch, int payloadSize, lon
         }
     }
 
-    private Measurement Time(string workload, string implementation, Action body)
-    {
-        long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
-        long start = Stopwatch.GetTimestamp();
-        body();
-        TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
-        return new Measurement(workload, payloadSize, implementation, records, elapsed, GC.GetAllocatedBytesForCurrentThread() - allocatedBefore);
-    }
+    private Measurement Time(string workload, string implementation, Action body) =>
+        Measurement.Time(workload, payloadSize, implementation, records, body);
 
     private Measurement TimeTwoThreads(string workload, string implementation, Action writer, Action reader)
     {
