@@ -3,8 +3,8 @@ namespace Kekbit.Core;
 /// <summary>
 /// Decorates a reader so that it detects an abandoned channel: once reads have found nothing new for
 /// longer than the channel's timeout (<see cref="Metadata.TimeoutSpan"/>), it reports
-/// <see cref="ReadStatus.Timeout"/>, and keeps reporting it. Any record or final status resets nothing:
-/// records are passed through and restart the idle clock.
+/// <see cref="ReadStatus.Timeout"/>, and keeps reporting it. Records and other statuses are passed through
+/// unchanged; each record restarts the idle clock.
 /// </summary>
 /// <remarks>The clock is a <see cref="TimeProvider"/>, so tests can drive it with a fake one. Owns the inner reader.</remarks>
 public sealed class TimeoutReader : IReader
