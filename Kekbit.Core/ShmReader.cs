@@ -199,6 +199,9 @@ public sealed unsafe class ShmReader : IReader
         ulong length = Volatile.Read(ref *(ulong*)(_data + position));
         if (length <= _maxRecordLength)
         {
+            // A Dispose on another thread may have retired the mapping between the check above and the load:
+            // the length then came from the zero range. The acquire load orders this re-check after it.
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
             long next = position + ChannelFormat.Align8(ChannelFormat.RecordHeaderLength + (long)length);
             if (next > _capacity)
             {
@@ -262,6 +265,8 @@ public sealed unsafe class ShmReader : IReader
             current += ChannelFormat.Align8(ChannelFormat.RecordHeaderLength + (long)length);
         }
 
+        // A racing Dispose may have let the walk above read zeros.
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
         if (current != position)
         {
             throw InvalidPosition(position, $"it falls inside a record (the next record boundary is {current})");
@@ -272,7 +277,16 @@ public sealed unsafe class ShmReader : IReader
         _failure = ReadFailure.None;
     }
 
-    /// <summary>Releases the mapping. Payloads read earlier become invalid (their spans throw <see cref="ObjectDisposedException"/>).</summary>
+    /// <summary>
+    /// Releases the channel file. Payloads read earlier become invalid: their <c>Span</c> throws
+    /// <see cref="ObjectDisposedException"/>. Never a crash: a span taken before (or while another thread
+    /// disposes the reader) reads zeros from then on on Linux and macOS, or the file's bytes elsewhere, because
+    /// the address range stays mapped until every payload over it is unreachable. Idempotent.
+    /// </summary>
+    /// <remarks>
+    /// A <see cref="TryRead"/> racing this on another thread returns normally or throws
+    /// <see cref="ObjectDisposedException"/>; it never delivers a record made of the zeros left behind.
+    /// </remarks>
     public void Dispose()
     {
         if (_disposed)
@@ -280,9 +294,12 @@ public sealed unsafe class ShmReader : IReader
             return;
         }
 
-        _disposed = true;
+        // Store-then-retire: a TryRead that sees the retired (zero) range re-checks the flag after its
+        // acquire load of the length slot; the mmap below cannot happen before this store in program order,
+        // and the kernel's page-table switch is a full barrier on every CPU running this process.
+        Volatile.Write(ref _disposed, true);
         _memory.Invalidate();
-        _file.Dispose();
+        _memory.Hold(_file.Retire());
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using System.IO.MemoryMappedFiles;
+using System.Runtime.InteropServices;
 
 namespace Kekbit.Core.Internal;
 
@@ -48,6 +49,25 @@ internal sealed unsafe class MappedFile : IDisposable
 
     /// <summary>Writes modified pages back to the file (msync) and returns when they are there.</summary>
     public void Flush() => _view.Flush();
+
+    /// <summary>
+    /// Releases the file (its descriptor and pages) but not the address range: for a reader, whose payload
+    /// spans may still be read by other threads. The range then reads as zeros (or, where that is impossible,
+    /// keeps the file's bytes) until the returned handle is finalized; see <see cref="RetiredMapping"/>.
+    /// </summary>
+    public RetiredMapping Retire()
+    {
+        ObjectDisposedException.ThrowIf(_base == null, this);
+        SafeHandle viewHandle = _view.SafeMemoryMappedViewHandle;
+        byte* viewStart = _base - _view.PointerOffset;
+        _base = null;
+        // The pointer reference taken in the constructor passes to the retired mapping, so disposing the view
+        // below only marks it closed: the runtime unmaps nothing while that reference is held.
+        RetiredMapping retired = RetiredMapping.Retire(viewStart, (nuint)_view.SafeMemoryMappedViewHandle.ByteLength, viewHandle);
+        _view.Dispose();
+        _map.Dispose();
+        return retired;
+    }
 
     public void Dispose()
     {

@@ -8,11 +8,20 @@ namespace Kekbit.Core.Internal;
 /// (when the mapping is released) every span request throws <see cref="ObjectDisposedException"/>
 /// instead of touching unmapped memory.
 /// </summary>
+/// <remarks>
+/// The disposed check and the use of the span it returns are not atomic: a span handed out just before
+/// <see cref="Invalidate"/> may be read after it. A reader therefore retires its mapping rather than unmapping
+/// it and hands the retired range to <see cref="Hold"/>: the range stays readable (as zeros) for as long as this
+/// object, which every payload's Memory references, is reachable.
+/// </remarks>
 internal sealed unsafe class MappedMemory : MemoryManager<byte>
 {
     private readonly byte* _start;
     private readonly int _length;
     private volatile bool _invalid;
+
+    // Held only to keep the retired range mapped while any Memory over this manager is reachable.
+    private RetiredMapping? _retired;
 
     public MappedMemory(byte* start, int length)
     {
@@ -26,11 +35,21 @@ internal sealed unsafe class MappedMemory : MemoryManager<byte>
     /// <summary>Marks the memory as released; later span requests throw.</summary>
     public void Invalidate() => _invalid = true;
 
+    /// <summary>
+    /// Keeps <paramref name="retired"/> (the range this memory points into, after <see cref="Invalidate"/>) mapped
+    /// for as long as this manager is reachable, so spans handed out earlier read it, never a hole.
+    /// </summary>
+    public void Hold(RetiredMapping retired) => _retired = retired;
+
+    /// <summary>The retired range this memory points into, once its reader was disposed.</summary>
+    public RetiredMapping? Retired => _retired;
+
     public override Span<byte> GetSpan()
     {
         ObjectDisposedException.ThrowIf(_invalid, this);
         // Safe: the mapping covers [_start, _start + _length) until Invalidate is called, and the owner
-        // calls Invalidate before it unmaps.
+        // calls Invalidate before it unmaps; a reader's owner never unmaps at all, it retires the range (see
+        // RetiredMapping), so a dispose racing this check leaves the span reading zeros, not a hole.
         return new Span<byte>(_start, _length);
     }
 
