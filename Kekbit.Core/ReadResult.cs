@@ -7,7 +7,8 @@ namespace Kekbit.Core;
 /// A record's <see cref="Payload"/> is a zero-copy view of the mapped channel file. Records are never
 /// overwritten, so the bytes stay valid and unchanged for as long as the reader that produced them is
 /// not disposed; after that, <see cref="Payload"/>'s <c>Span</c> throws <see cref="ObjectDisposedException"/>.
-/// A span taken before disposal must not be used after it. Call <see cref="ToArray"/> to keep a copy.
+/// A span taken before disposal no longer shows the record after it (it reads zeros on Linux and macOS), but
+/// reading it is never a crash (see <see cref="ShmReader.Dispose"/>). Call <see cref="ToArray"/> to keep a copy.
 /// </remarks>
 public readonly struct ReadResult : IEquatable<ReadResult>
 {

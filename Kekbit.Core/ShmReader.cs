@@ -141,40 +141,58 @@ public sealed unsafe class ShmReader : IReader
 
     /// <summary>
     /// Opens channel <paramref name="channelId"/>, retrying while it does not exist yet or is still being
-    /// created, until <paramref name="timeout"/> passes (kekbit's <c>try_shm_reader</c>). Other errors are thrown at once.
+    /// created, until <paramref name="timeout"/> passes (kekbit's <c>try_shm_reader</c>); with
+    /// <see cref="Timeout.InfiniteTimeSpan"/>, until it exists. Other errors are thrown at once. Blocks the
+    /// calling thread while waiting; <see cref="OpenWhenReadyAsync"/> waits without holding one.
     /// </summary>
     /// <param name="root">The root folder that holds channels.</param>
     /// <param name="channelId">The channel id.</param>
-    /// <param name="timeout">How long to keep trying.</param>
-    /// <param name="cancellationToken">Stops waiting early.</param>
+    /// <param name="timeout">How long to keep trying: zero or more (zero tries once), or <see cref="Timeout.InfiniteTimeSpan"/>.</param>
+    /// <param name="cancellationToken">Stops waiting early; observed within a millisecond or so.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative and not <see cref="Timeout.InfiniteTimeSpan"/>.</exception>
     /// <exception cref="ChannelException">The channel did not become readable in time (the last error), or is invalid.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static ShmReader OpenWhenReady(string root, ulong channelId, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
+        var retry = new OpenRetry(timeout);
         ThrowIfRootIsAFile(root);
         string channelFile = StorageLayout.ChannelFile(root, channelId);
-        long start = TimeProvider.System.GetTimestamp();
-        var interval = TimeSpan.FromMilliseconds(1);
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            TimeSpan pause = default;
             try
             {
                 return Open(channelFile);
             }
-            catch (ChannelException e) when (e.Error is ChannelError.StorageNotFound or ChannelError.StorageNotReady)
+            catch (ChannelException e) when (OpenRetry.MayRetry(e) && retry.TryNext(out pause))
             {
-                TimeSpan left = timeout - TimeProvider.System.GetElapsedTime(start);
-                if (left <= TimeSpan.Zero)
-                {
-                    throw;
-                }
-
-                // Poll gently: from 1 ms up to 50 ms between tries.
-                cancellationToken.WaitHandle.WaitOne(left < interval ? left : interval);
-                interval = TimeSpan.FromTicks(Math.Min(interval.Ticks * 2, TimeSpan.TicksPerMillisecond * 50));
             }
+
+            // Cancellation sets the handle, ending the pause at once.
+            cancellationToken.WaitHandle.WaitOne(pause);
         }
+    }
+
+    /// <summary>
+    /// <see cref="OpenWhenReady"/> without holding a thread: between attempts it waits on a timer. Retries while
+    /// the channel does not exist yet or is still being created, until <paramref name="timeout"/> passes, or with
+    /// <see cref="Timeout.InfiniteTimeSpan"/> until it exists; other errors fail the task at once.
+    /// </summary>
+    /// <param name="root">The root folder that holds channels.</param>
+    /// <param name="channelId">The channel id.</param>
+    /// <param name="timeout">How long to keep trying: zero or more (zero tries once), or <see cref="Timeout.InfiniteTimeSpan"/>.</param>
+    /// <param name="cancellationToken">Stops waiting; the task is then cancelled.</param>
+    /// <returns>The opened reader, owned by the caller.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative and not <see cref="Timeout.InfiniteTimeSpan"/> (thrown before any wait).</exception>
+    /// <exception cref="ChannelException">The channel did not become readable in time (the last error), or is invalid.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static Task<ShmReader> OpenWhenReadyAsync(string root, ulong channelId, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        // Argument errors are thrown here, synchronously, as for the blocking form.
+        var retry = new OpenRetry(timeout);
+        ThrowIfRootIsAFile(root);
+        return OpenRetry.OpenAsync(StorageLayout.ChannelFile(root, channelId), retry, cancellationToken);
     }
 
     /// <inheritdoc/>

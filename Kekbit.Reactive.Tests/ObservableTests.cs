@@ -102,6 +102,29 @@ public sealed class ObservableTests
     }
 
     [Fact]
+    public void An_infinite_open_timeout_waits_until_the_channel_exists_and_disposing_stops_the_wait()
+    {
+        using var root = new Kekbit.TestSupport.TempRoot();
+        var stopped = new RecordingObserver();
+        IDisposable waiting = KekbitObservable.FromChannel(root.Path, TestChannel.Id, Gentle.Polling with { OpenTimeout = Timeout.InfiniteTimeSpan }).Subscribe(stopped);
+        var observer = new RecordingObserver();
+        using IDisposable subscription = KekbitObservable.FromChannel(root.Path, TestChannel.Id, Gentle.Polling with { OpenTimeout = Timeout.InfiniteTimeSpan }).Subscribe(observer);
+
+        // Disposing returns once the opening wait has stopped (it waits on the subscription's token).
+        waiting.Dispose();
+        using (ShmWriter writer = ShmWriter.Create(root.Path, Metadata.Create(1, TestChannel.Id, 1 << 16, 64, 60_000, TickUnit.Millis)))
+        {
+            Assert.True(writer.Write(new byte[] { 1, 2, 3, 4, 5, 6, 7, 8 }).IsSuccess);
+        }
+
+        observer.WaitForEnd();
+        Assert.True(observer.Completed);
+        Assert.Equal(1, observer.Count);
+        Assert.False(stopped.HasEnded);
+        Assert.Equal(0, stopped.Count);
+    }
+
+    [Fact]
     public void Waits_for_a_channel_created_after_subscribing_when_given_an_open_timeout()
     {
         using var root = new Kekbit.TestSupport.TempRoot();

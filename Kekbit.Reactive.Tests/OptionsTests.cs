@@ -14,6 +14,8 @@ public sealed class OptionsTests
         Assert.Throws<ArgumentOutOfRangeException>(() => reader.ToObservable(new PollingOptions { BatchSize = 0 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => KekbitObservable.FromChannel(channel.Root, TestChannel.Id, new PollingOptions { StartPosition = -8 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => reader.ReadAllAsync(new PollingOptions { OpenTimeout = TimeSpan.FromSeconds(-1) }, Gentle.Cancellation));
+        Assert.Throws<ArgumentOutOfRangeException>(() => KekbitObservable.FromChannel(channel.Root, TestChannel.Id, new PollingOptions { OpenTimeout = TimeSpan.MinValue }));
+        _ = KekbitObservable.FromChannel(channel.Root, TestChannel.Id, new PollingOptions { OpenTimeout = Timeout.InfiniteTimeSpan });
         Assert.Throws<ArgumentNullException>(() => ((IReader)null!).ToObservable());
     }
 

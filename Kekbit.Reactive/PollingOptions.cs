@@ -13,6 +13,8 @@ public sealed record PollingOptions
     /// <summary>
     /// Creates the idle strategy of each poller (each subscription or enumeration gets its own, since
     /// strategies keep state). When null, a <see cref="BackoffIdleStrategy"/> with its defaults.
+    /// Validation calls it once, so a strategy with invalid settings (a park period longer than
+    /// <see cref="int.MaxValue"/> milliseconds, say) is refused when the source is created, not when it polls.
     /// </summary>
     public Func<IIdleStrategy>? IdleStrategy { get; init; }
 
@@ -54,7 +56,8 @@ public sealed record PollingOptions
 
     /// <summary>
     /// For <see cref="KekbitObservable.FromChannel"/>: how long a subscription waits for the channel to be
-    /// created before it fails. Default zero: the channel must exist when subscribing.
+    /// created before it fails; <see cref="Timeout.InfiniteTimeSpan"/> waits until it exists (disposing the
+    /// subscription stops the wait). Default zero: the channel must exist when subscribing.
     /// </summary>
     public TimeSpan OpenTimeout { get; init; }
 
@@ -66,8 +69,13 @@ public sealed record PollingOptions
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(BatchSize, 1, nameof(BatchSize));
         ArgumentOutOfRangeException.ThrowIfNegative(StartPosition, nameof(StartPosition));
-        ArgumentOutOfRangeException.ThrowIfLessThan(OpenTimeout, TimeSpan.Zero, nameof(OpenTimeout));
+        if (OpenTimeout < TimeSpan.Zero && OpenTimeout != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(OpenTimeout), OpenTimeout, "The open timeout must be zero or more, or Timeout.InfiniteTimeSpan.");
+        }
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
+        // Built-in strategies validate their periods when constructed: a probe surfaces that here.
+        _ = CreateIdleStrategy();
         return this;
     }
 }

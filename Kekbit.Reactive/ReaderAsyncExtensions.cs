@@ -73,7 +73,7 @@ public static class ReaderAsyncExtensions
 
             if (!result.IsFinal)
             {
-                TimeSpan wait = idle.IdleWithoutBlocking();
+                TimeSpan wait = Parking.Bounded(idle.IdleWithoutBlocking());
                 if (wait > TimeSpan.Zero)
                 {
                     await Task.Delay(wait, options.TimeProvider, cancellationToken).ConfigureAwait(false);

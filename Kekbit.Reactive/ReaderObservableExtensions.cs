@@ -27,7 +27,8 @@ public static class ReaderObservableExtensions
     /// </para>
     /// <para>
     /// Records are zero-copy views valid until the reader is disposed, which happens when the subscription
-    /// ends: use them inside <c>OnNext</c>, or copy them (<c>.Select(r =&gt; r.ToArray())</c>) to keep them.
+    /// ends: use them inside <c>OnNext</c>, or copy them with <see cref="RecordObservableExtensions.CopyPayloads"/>
+    /// before any operator that keeps them or moves them to another thread (<c>ObserveOn</c>, <c>Buffer</c>, <c>ToList</c>).
     /// The polling thread calls the observer; an exception thrown by the observer stops polling, releases the
     /// reader and propagates on the polling thread, as for any Rx source.
     /// </para>

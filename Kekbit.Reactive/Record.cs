@@ -1,3 +1,4 @@
+using System.Buffers;
 using Kekbit.Core;
 
 namespace Kekbit.Reactive;
@@ -17,8 +18,15 @@ namespace Kekbit.Reactive;
 /// so records stay valid until the owner disposes it.
 /// </para>
 /// <para>
-/// After the reader is disposed, <see cref="Payload"/>'s <c>Span</c> throws <see cref="ObjectDisposedException"/>;
-/// a span taken before must not be used after. To keep a record longer, call <see cref="ToArray"/>.
+/// After the reader is disposed, <see cref="Payload"/>'s <c>Span</c> throws <see cref="ObjectDisposedException"/>.
+/// Reading a payload after its reader was disposed is never a crash: a span taken before (or while another
+/// thread disposes the reader) reads zeros from then on (Linux, macOS), because the reader leaves a zero-filled
+/// range at the mapping's address until nothing references it; it never reads the record's bytes any more.
+/// </para>
+/// <para>
+/// To keep a record longer or hand it to another thread (<c>ObserveOn</c>, <c>Buffer</c>, <c>ToList</c>, a
+/// queue), copy it: <see cref="RecordObservableExtensions.CopyPayloads"/> on an observable, or
+/// <see cref="Copy"/> on one record, into a pooled buffer the holder disposes; or <see cref="ToArray"/>.
 /// </para>
 /// </remarks>
 public readonly struct Record : IEquatable<Record>
@@ -52,6 +60,14 @@ public readonly struct Record : IEquatable<Record>
 
     /// <summary>Copies the payload to a new array, which outlives the reader.</summary>
     public byte[] ToArray() => Payload.ToArray();
+
+    /// <summary>
+    /// Copies the record into a buffer rented from <paramref name="pool"/>: the copy outlives the reader and may
+    /// go to any thread; dispose it to return the buffer.
+    /// </summary>
+    /// <param name="pool">Where the buffer comes from; <see cref="ArrayPool{T}.Shared"/> when null.</param>
+    /// <exception cref="ObjectDisposedException">The record's reader was disposed.</exception>
+    public OwnedRecord Copy(ArrayPool<byte>? pool = null) => new(this, pool ?? ArrayPool<byte>.Shared);
 
     /// <summary>Compares position and payload bytes; both records' readers must still be open.</summary>
     /// <param name="other">The record to compare with.</param>

@@ -66,6 +66,31 @@ public sealed class RecordPoller
     }
 
     /// <summary>
+    /// <see cref="Poll{TState}(RecordHandler{TState}, TState)"/>, with an interruptible idle step: a park ends as
+    /// soon as <paramref name="cancellationToken"/> is cancelled, whatever its length
+    /// (<see cref="IIdleStrategy.Idle(CancellationToken)"/>). Cancellation does not throw; the caller's loop sees it.
+    /// </summary>
+    /// <typeparam name="TState">What the handler works on.</typeparam>
+    /// <param name="handler">Receives each record; cache it (a static lambda) to avoid allocating.</param>
+    /// <param name="state">Passed to <paramref name="handler"/>.</param>
+    /// <param name="cancellationToken">Ends an idle park early.</param>
+    /// <returns>How many records were delivered.</returns>
+    public int Poll<TState>(RecordHandler<TState> handler, TState state, CancellationToken cancellationToken)
+    {
+        int count = Drain(handler, state);
+        if (count > 0)
+        {
+            IdleStrategy.Reset();
+        }
+        else if (!IsExhausted)
+        {
+            IdleStrategy.Idle(cancellationToken);
+        }
+
+        return count;
+    }
+
+    /// <summary>
     /// Delivers the records available now, up to <see cref="BatchSize"/>, to <paramref name="handler"/>, in
     /// order, without ever waiting or touching the idle strategy.
     /// </summary>

@@ -32,7 +32,8 @@ public sealed class BackoffIdleStrategy : IIdleStrategy
     /// <param name="maxSpins">Spinning steps before yielding; zero or more.</param>
     /// <param name="maxYields">Yielding steps before parking; zero or more.</param>
     /// <param name="minParkPeriod">The first park period; positive (<see cref="DefaultMinParkPeriod"/> when null).</param>
-    /// <param name="maxParkPeriod">The longest park period; at least <paramref name="minParkPeriod"/> (<see cref="DefaultMaxParkPeriod"/> when null).</param>
+    /// <param name="maxParkPeriod">The longest park period; at least <paramref name="minParkPeriod"/> and at most <see cref="int.MaxValue"/> milliseconds (<see cref="DefaultMaxParkPeriod"/> when null).</param>
+    /// <exception cref="ArgumentOutOfRangeException">A count is negative, or a period is not positive, inconsistent or longer than <see cref="int.MaxValue"/> milliseconds.</exception>
     public BackoffIdleStrategy(int maxSpins = DefaultMaxSpins, int maxYields = DefaultMaxYields, TimeSpan? minParkPeriod = null, TimeSpan? maxParkPeriod = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxSpins);
@@ -43,6 +44,7 @@ public sealed class BackoffIdleStrategy : IIdleStrategy
         MaxParkPeriod = maxParkPeriod ?? DefaultMaxParkPeriod;
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(MinParkPeriod, TimeSpan.Zero, nameof(minParkPeriod));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxParkPeriod, MinParkPeriod, nameof(maxParkPeriod));
+        Parking.ThrowIfTooLong(MaxParkPeriod, nameof(maxParkPeriod));
         _parkPeriod = MinParkPeriod;
     }
 
@@ -68,12 +70,15 @@ public sealed class BackoffIdleStrategy : IIdleStrategy
     public TimeSpan ParkPeriod => _parkPeriod;
 
     /// <inheritdoc/>
-    public void Idle()
+    public void Idle() => Idle(CancellationToken.None);
+
+    /// <inheritdoc/>
+    public void Idle(CancellationToken cancellationToken)
     {
         TimeSpan park = IdleWithoutBlocking();
         if (park > TimeSpan.Zero)
         {
-            Parking.Park(park);
+            Parking.Park(park, cancellationToken);
         }
     }
 

@@ -12,9 +12,30 @@ public interface IIdleStrategy
     void Idle();
 
     /// <summary>
+    /// <see cref="Idle()"/>, interruptible: a park ends as soon as <paramref name="cancellationToken"/> is
+    /// cancelled, whatever its length, and the call then returns normally (it does not throw), leaving the caller
+    /// to see the cancellation. The polling loops of the reactive sources idle through this method, so disposing
+    /// a subscription never waits out a park.
+    /// </summary>
+    /// <remarks>
+    /// The default implementation takes the step <see cref="IdleWithoutBlocking"/> describes and parks for the
+    /// period it returns (capped at <see cref="int.MaxValue"/> milliseconds), waking on cancellation. Implement it
+    /// only to wait differently; a strategy that implements <see cref="Idle()"/> alone still parks interruptibly.
+    /// </remarks>
+    /// <param name="cancellationToken">Ends a park early.</param>
+    void Idle(CancellationToken cancellationToken)
+    {
+        TimeSpan park = IdleWithoutBlocking();
+        if (park > TimeSpan.Zero)
+        {
+            Parking.Park(park, cancellationToken);
+        }
+    }
+
+    /// <summary>
     /// Takes one idle step for a poller that must not block a thread (async enumeration, a scheduler):
     /// spins and yields happen inside the call, which then returns <see cref="TimeSpan.Zero"/>; where
-    /// <see cref="Idle"/> would park, nothing happens and the park period is returned, for the caller to wait
+    /// <see cref="Idle()"/> would park, nothing happens and the park period is returned, for the caller to wait
     /// without holding a thread (a timer, <c>Task.Delay</c>, a scheduler's due time) before polling again.
     /// </summary>
     TimeSpan IdleWithoutBlocking();

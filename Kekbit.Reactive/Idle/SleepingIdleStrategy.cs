@@ -9,11 +9,13 @@ public sealed class SleepingIdleStrategy : IIdleStrategy
     public static readonly TimeSpan DefaultPeriod = TimeSpan.FromMilliseconds(1);
 
     /// <summary>Creates a strategy that parks for <paramref name="period"/> (<see cref="DefaultPeriod"/> when null).</summary>
-    /// <param name="period">How long to park; positive.</param>
+    /// <param name="period">How long to park; positive, at most <see cref="int.MaxValue"/> milliseconds.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="period"/> is not positive or longer than <see cref="int.MaxValue"/> milliseconds.</exception>
     public SleepingIdleStrategy(TimeSpan? period = null)
     {
         Period = period ?? DefaultPeriod;
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(Period, TimeSpan.Zero, nameof(period));
+        Parking.ThrowIfTooLong(Period, nameof(period));
     }
 
     /// <summary>How long each idle step parks.</summary>
@@ -21,6 +23,9 @@ public sealed class SleepingIdleStrategy : IIdleStrategy
 
     /// <inheritdoc/>
     public void Idle() => Parking.Park(Period);
+
+    /// <inheritdoc/>
+    public void Idle(CancellationToken cancellationToken) => Parking.Park(Period, cancellationToken);
 
     /// <inheritdoc/>
     public TimeSpan IdleWithoutBlocking() => Period;

@@ -8,7 +8,7 @@ internal static class ChannelOpener
     /// <summary>Opens the channel (waiting for it up to the open timeout), moves to the start position and adds timeout detection.</summary>
     public static IReader Open(string root, ulong channelId, PollingOptions options, CancellationToken cancellationToken)
     {
-        ShmReader reader = options.OpenTimeout > TimeSpan.Zero
+        ShmReader reader = options.OpenTimeout != TimeSpan.Zero
             ? ShmReader.OpenWhenReady(root, channelId, options.OpenTimeout, cancellationToken)
             : ShmReader.Open(root, channelId);
         try

@@ -135,7 +135,8 @@ internal sealed class PollingSubscription : IDisposable
                 }
                 else
                 {
-                    _idle.Idle();
+                    // Interruptible: Dispose cancels the token, which ends a park at once (issue 10, point 7).
+                    _idle.Idle(stop);
                 }
             }
         }
@@ -170,7 +171,8 @@ internal sealed class PollingSubscription : IDisposable
                 }
                 else
                 {
-                    TimeSpan park = _idle.IdleWithoutBlocking();
+                    // Dispose cancels the scheduled step, so a long park never delays it.
+                    TimeSpan park = Parking.Bounded(_idle.IdleWithoutBlocking());
                     next = park > ShortestIdleDelay ? park : ShortestIdleDelay;
                 }
             }

@@ -1,0 +1,71 @@
+namespace Kekbit.Core.Internal;
+
+/// <summary>
+/// The pauses between attempts of <see cref="ShmReader.OpenWhenReady"/> and
+/// <see cref="ShmReader.OpenWhenReadyAsync"/>: from 1 ms doubling up to 50 ms, never past the deadline
+/// (none with <see cref="Timeout.InfiniteTimeSpan"/>). One schedule for the blocking and the asynchronous wait.
+/// </summary>
+internal struct OpenRetry
+{
+    private static readonly TimeSpan FirstPause = TimeSpan.FromMilliseconds(1);
+    private static readonly TimeSpan LongestPause = TimeSpan.FromMilliseconds(50);
+
+    private readonly long _start;
+    private readonly TimeSpan _timeout;
+    private TimeSpan _pause;
+
+    /// <summary>Starts the clock for <paramref name="timeout"/>: zero or more, or <see cref="Timeout.InfiniteTimeSpan"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Any other negative timeout.</exception>
+    public OpenRetry(TimeSpan timeout)
+    {
+        if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The timeout must be zero or more, or Timeout.InfiniteTimeSpan to wait without a deadline.");
+        }
+
+        _start = TimeProvider.System.GetTimestamp();
+        _timeout = timeout;
+        _pause = FirstPause;
+    }
+
+    /// <summary>Whether opening may succeed later: the channel is missing or its creator is still writing its header.</summary>
+    public static bool MayRetry(ChannelException e) => e.Error is ChannelError.StorageNotFound or ChannelError.StorageNotReady;
+
+    /// <summary>The loop of <see cref="ShmReader.OpenWhenReadyAsync"/>: attempts, with timer waits between them.</summary>
+    public static async Task<ShmReader> OpenAsync(string channelFile, OpenRetry retry, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            TimeSpan pause = default;
+            try
+            {
+                return ShmReader.Open(channelFile);
+            }
+            catch (ChannelException e) when (MayRetry(e) && retry.TryNext(out pause))
+            {
+            }
+
+            await Task.Delay(pause, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The pause before the next attempt; false once the deadline has passed (the last error stands).</summary>
+    public bool TryNext(out TimeSpan pause)
+    {
+        pause = _pause;
+        if (_timeout != Timeout.InfiniteTimeSpan)
+        {
+            TimeSpan left = _timeout - TimeProvider.System.GetElapsedTime(_start);
+            if (left <= TimeSpan.Zero)
+            {
+                return false;
+            }
+
+            pause = left < pause ? left : pause;
+        }
+
+        _pause = _pause * 2 < LongestPause ? _pause * 2 : LongestPause;
+        return true;
+    }
+}
