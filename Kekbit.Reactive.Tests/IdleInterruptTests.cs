@@ -157,6 +157,22 @@ public sealed class IdleInterruptTests
         Assert.Throws<ObjectDisposedException>(() => reader.TryRead());
     }
 
+    [Fact]
+    public void Interruptible_parks_allocate_nothing()
+    {
+        using var cancel = new CancellationTokenSource();
+        var strategy = new SleepingIdleStrategy(TimeSpan.FromMilliseconds(1));
+        strategy.Idle(cancel.Token); // creates the token's wait handle, once
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20; i++)
+        {
+            strategy.Idle(cancel.Token);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     /// <summary>A strategy that signals when its poller starts a park, then parks as <paramref name="inner"/> does.</summary>
     private sealed class ParkSignal(IIdleStrategy inner) : IIdleStrategy
     {

@@ -33,15 +33,15 @@ public sealed class RecordLifetimeTests
         using var channel = new TestChannel();
         channel.WritePattern(0, 2_000);
         channel.Writer.Dispose();
-        using var loop = new EventLoopScheduler();
         var pool = new CountingPool();
         var indices = new List<long>();
         var done = new TaskCompletionSource();
 
-        // The README's example, on a channel closed after 2,000 records: every payload intact on the other thread.
+        // The README's example (Lifetime rules), on a channel closed after 2,000 records: every payload intact
+        // on the other thread, in order, and every buffer back in the pool.
         using IDisposable subscription = KekbitObservable.FromChannel(channel.Root, TestChannel.Id, Gentle.Polling)
             .CopyPayloads(pool)
-            .ObserveOn(loop)
+            .ObserveOn(TaskPoolScheduler.Default)
             .Subscribe(
                 record =>
                 {
