@@ -55,18 +55,30 @@ internal sealed class RetiredMapping : SafeHandle
     /// </summary>
     public static unsafe RetiredMapping Retire(byte* address, nuint length, SafeHandle view)
     {
-        if (Libc.SupportsZeroPlaceholder)
+        if (Libc.SupportsZeroPlaceholder && TryPlaceZeros(address, length))
         {
-            // Safe: the range is exactly the view's mapping, which the caller owns and no one else remaps.
-            // MAP_FIXED replaces the old pages in one step, so concurrent readers never see it unmapped.
-            nint placed = Libc.Mmap((nint)address, length, Libc.ProtRead, Libc.MapFixed | Libc.MapPrivate | Libc.MapAnonymous, -1, 0);
-            if (placed == (nint)address)
-            {
-                return new RetiredMapping((nint)address, length, deferredView: null);
-            }
+            return new RetiredMapping((nint)address, length, deferredView: null);
         }
 
         return new RetiredMapping((nint)address, length, view);
+    }
+
+    /// <summary>
+    /// Replaces the range with zero pages. False (the file mapping then stays, deferred) if mmap fails or libc
+    /// cannot be loaded: Dispose must not throw for want of an optimisation.
+    /// </summary>
+    private static unsafe bool TryPlaceZeros(byte* address, nuint length)
+    {
+        try
+        {
+            // Safe: the range is exactly the view's mapping, which the caller owns and no one else remaps.
+            // MAP_FIXED replaces the old pages in one step, so concurrent readers never see it unmapped.
+            return Libc.Mmap((nint)address, length, Libc.ProtRead, Libc.MapFixed | Libc.MapPrivate | Libc.MapAnonymous, -1, 0) == (nint)address;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
     }
 
     protected override bool ReleaseHandle()
