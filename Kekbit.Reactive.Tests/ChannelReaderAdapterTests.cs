@@ -142,7 +142,7 @@ public sealed class ChannelReaderAdapterTests
         ValueTask<bool> waiting = records.WaitToReadAsync(Gentle.Cancellation);
         ValueTask<Record> reading = records.ReadAsync(Gentle.Cancellation);
 
-        channel.CloseAndCorrupt();
+        channel.Corrupt();
 
         await Assert.ThrowsAsync<ChannelCorruptedException>(async () => await waiting);
         var closed = await Assert.ThrowsAsync<ChannelClosedException>(async () => await reading);
@@ -216,8 +216,9 @@ public sealed class ChannelReaderAdapterTests
         using var clock = new ManualTimeProvider();
         using ShmReader reader = channel.OpenReader();
         ChannelReader<Record> records = reader.AsChannelReader(ParkAtOnce(clock));
-        using var completed = new ManualResetEventSlim();
-        Action signal = completed.Set;
+        // A semaphore, not a ManualResetEventSlim: that one allocates its lock object the first time it blocks.
+        using var completed = new SemaphoreSlim(0);
+        Action signal = () => completed.Release();
         Span<byte> payload = stackalloc byte[TestChannel.RecordSize];
 
         // Each wait: the watch's first round (a pool thread) polls and arms the timer; the record is written; the
@@ -230,7 +231,6 @@ public sealed class ChannelReaderAdapterTests
                 before = GC.GetAllocatedBytesForCurrentThread();
             }
 
-            completed.Reset();
 #pragma warning disable CA2012 // the awaiter is consumed once, below, after the continuation ran
             ValueTaskAwaiter<bool> waiting = records.WaitToReadAsync(CancellationToken.None).GetAwaiter();
 #pragma warning restore CA2012

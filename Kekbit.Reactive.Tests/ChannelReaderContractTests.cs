@@ -503,14 +503,14 @@ public abstract class ChannelReaderContractTests<T>
     {
         Assert.SkipWhen(cancellable && !PoolsCancellableWaits, "this reader allocates an operation per wait with a cancellable token");
         ChannelReader<T> reader = CreateReader();
-        using var completed = new ManualResetEventSlim();
+        // A semaphore, not a ManualResetEventSlim: that one allocates its lock object the first time it blocks.
+        using var completed = new SemaphoreSlim(0);
         using var source = new CancellationTokenSource();
         CancellationToken token = cancellable ? source.Token : CancellationToken.None;
-        Action signal = completed.Set;
+        Action signal = () => completed.Release();
         long index = 0;
         void Wait()
         {
-            completed.Reset();
             if (read)
             {
                 ValueTask<T> reading = reader.ReadAsync(token);
