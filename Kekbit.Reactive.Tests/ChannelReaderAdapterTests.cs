@@ -210,6 +210,23 @@ public sealed class ChannelReaderAdapterTests
     }
 
     [Fact]
+    public async Task A_wake_completes_a_pending_wait_without_the_watch()
+    {
+        using var channel = new TestChannel();
+        using var clock = new ManualTimeProvider();
+        using ShmReader reader = channel.OpenReader();
+        ChannelReader<Record> records = reader.AsChannelReader(ParkAtOnce(clock));
+        ValueTask<Record> reading = records.ReadAsync(Gentle.Cancellation);
+        clock.WaitScheduled(TimeSpan.FromSeconds(30)); // the watch parked: only its timer would poll again
+
+        channel.WritePattern(0, 1);
+        ((Kekbit.Reactive.Internal.ReaderChannel)records).Wake(); // what a doorbell does
+
+        Assert.Equal(0, TestChannel.IndexOf(await reading));
+        Assert.Equal(1, clock.Armed);
+    }
+
+    [Fact]
     public void The_watch_allocates_nothing_per_wait_once_warm()
     {
         using var channel = new TestChannel();

@@ -415,6 +415,87 @@ public abstract class ChannelReaderContractTests<T>
         Assert.False(reader.TryRead(out _));
     }
 
+    [Fact]
+    public async Task Concurrent_consumers_cancelled_at_random_lose_and_duplicate_no_item()
+    {
+        const int Items = 2000;
+        ChannelReader<T> reader = CreateReader();
+        var tokens = new CancellationTokenSource?[2];
+        async Task<List<long>> Consume(int consumer)
+        {
+            var received = new List<long>();
+            while (true)
+            {
+                using var source = new CancellationTokenSource();
+                Volatile.Write(ref tokens[consumer], source);
+                try
+                {
+                    received.Add(IndexOf(await reader.ReadAsync(source.Token)));
+                }
+                catch (OperationCanceledException error) when (error.CancellationToken == source.Token)
+                {
+                }
+                catch (ChannelClosedException)
+                {
+                    return received;
+                }
+                finally
+                {
+                    Interlocked.CompareExchange(ref tokens[consumer], null, source);
+                }
+            }
+        }
+
+        Task<List<long>>[] consumers = [Task.Run(() => Consume(0), TestCancellation), Task.Run(() => Consume(1), TestCancellation)];
+        var random = new Random(16);
+        for (int i = 0; i < Items; i++)
+        {
+            WriteItem(i);
+            if (random.Next(4) == 0 && Volatile.Read(ref tokens[random.Next(2)]) is CancellationTokenSource victim)
+            {
+                try
+                {
+                    victim.Cancel();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // Its read ended meanwhile.
+                }
+            }
+        }
+
+        CompleteWriter();
+        List<long>[] shares = await Task.WhenAll(consumers).WaitAsync(Deadline, TestCancellation);
+
+        Assert.Equal(Enumerable.Range(0, Items).Select(i => (long)i), shares.SelectMany(share => share).Order());
+        Assert.All(shares, share => Assert.Equal(share.Order(), share));
+    }
+
+    [Fact]
+    public async Task A_continuation_runs_in_the_synchronization_context_the_await_captured()
+    {
+        ChannelReader<T> reader = CreateReader();
+        var context = new CountingContext();
+        var ran = new TaskCompletionSource<SynchronizationContext?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        ValueTask<bool> waiting = reader.WaitToReadAsync(TestCancellation);
+        SynchronizationContext? previous = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(context);
+        try
+        {
+            waiting.GetAwaiter().OnCompleted(() => ran.SetResult(SynchronizationContext.Current));
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(previous);
+        }
+
+        WriteItem(0);
+
+        Assert.Same(context, await ran.Task.WaitAsync(Deadline, TestCancellation));
+        Assert.Equal(1, context.Posts);
+        Assert.True(waiting.GetAwaiter().GetResult());
+    }
+
     // ---- Value tasks are single-use ----
 
     [Fact]
@@ -582,6 +663,24 @@ public abstract class ChannelReaderContractTests<T>
             {
                 unsafeOnCompleted(first);
             }
+        }
+    }
+
+    /// <summary>Runs posted callbacks on the thread pool, as itself, and counts them.</summary>
+    private sealed class CountingContext : SynchronizationContext
+    {
+        private int _posts;
+
+        public int Posts => Volatile.Read(ref _posts);
+
+        public override void Post(SendOrPostCallback d, object? state)
+        {
+            Interlocked.Increment(ref _posts);
+            ThreadPool.QueueUserWorkItem(_ =>
+            {
+                SetSynchronizationContext(this);
+                d(state);
+            });
         }
     }
 

@@ -248,6 +248,22 @@ internal sealed class ReaderChannel : ChannelReader<Record>
         return false;
     }
 
+    /// <summary>
+    /// Dispatches now, from any thread: what a doorbell (a futex wake, a signal) calls when the writer says a record
+    /// was published, so that pending operations complete without waiting for the watch's next round.
+    /// </summary>
+    internal void Wake()
+    {
+        var completions = default(CompletionList);
+        lock (_gate)
+        {
+            Dispatch(ref completions);
+            WatchIfNeeded();
+        }
+
+        completions.CompleteAll();
+    }
+
     /// <summary>Whether the channel must be polled for something to happen: someone waits, or the completion is watched. Under the lock.</summary>
     internal bool NeedsWatching => !_ended && !_holding && (_completionRequested || !_waiters.IsEmpty || !_readers.IsEmpty);
 
