@@ -120,7 +120,6 @@ internal sealed class ReaderChannel : ChannelReader<Record>
             return ValueTask.FromCanceled<bool>(cancellationToken);
         }
 
-        ReaderOperation<bool> operation;
         ReaderOperation<bool>? registering = null;
         ValueTask<bool> task;
         var completions = default(CompletionList);
@@ -136,7 +135,7 @@ internal sealed class ReaderChannel : ChannelReader<Record>
             }
             else
             {
-                operation = _waiters.Rent(out task);
+                ReaderOperation<bool> operation = _waiters.Rent(out task);
                 if (cancellationToken.CanBeCanceled)
                 {
                     registering = operation;
@@ -172,7 +171,6 @@ internal sealed class ReaderChannel : ChannelReader<Record>
             return ValueTask.FromCanceled<Record>(cancellationToken);
         }
 
-        ReaderOperation<Record> operation;
         ReaderOperation<Record>? registering = null;
         ValueTask<Record> task;
         var completions = default(CompletionList);
@@ -190,7 +188,7 @@ internal sealed class ReaderChannel : ChannelReader<Record>
             }
             else
             {
-                operation = _readers.Rent(out task);
+                ReaderOperation<Record> operation = _readers.Rent(out task);
                 if (cancellationToken.CanBeCanceled)
                 {
                     registering = operation;

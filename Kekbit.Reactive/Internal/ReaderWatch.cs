@@ -10,9 +10,9 @@ namespace Kekbit.Reactive.Internal;
 /// its caller's thread beyond its own first check.
 /// </summary>
 /// <remarks>
-/// Cost: with the default <see cref="BackoffIdleStrategy"/>, a watched idle channel costs one timer wake-up and one
-/// poll per park period (at most 1 ms, so up to about a thousand a second), and a few microseconds of spinning
-/// and yielding each time a wait starts. The watch stops as soon as nothing needs it, and for good at the end of
+/// Cost: with the default <see cref="BackoffIdleStrategy"/>, a watched idle channel costs one timer wake-up, a
+/// thread-pool hop and one poll per park period (at most 1 ms, so up to about a thousand a second), as an idle
+/// <c>ReadAllAsync</c> enumeration does, and a few microseconds of spinning and yielding each time a wait starts. The watch stops as soon as nothing needs it, and for good at the end of
 /// the channel. Strategies that never park (busy spin, yielding, no-op) keep polling on a pool thread, giving it
 /// back to the pool every <see cref="StepsPerRound"/> steps.
 /// </remarks>
