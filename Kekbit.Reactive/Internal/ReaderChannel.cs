@@ -135,30 +135,14 @@ internal sealed class ReaderChannel : ChannelReader<Record>
             }
             else
             {
-                ReaderOperation<bool> operation = _waiters.Rent(out task);
-                if (cancellationToken.CanBeCanceled)
-                {
-                    registering = operation;
-                }
-                else
-                {
-                    _waiters.Link(operation);
-                    WatchIfNeeded();
-                }
+                registering = Park(_waiters, cancellationToken, out task);
             }
         }
 
         completions.CompleteAll();
         if (registering is not null)
         {
-            // Registered outside the lock (the callback may run at once, here, and takes the lock), then queued.
-            registering.RegisterCancellation(cancellationToken);
-            lock (_gate)
-            {
-                Enqueue(_waiters, registering, ref completions);
-            }
-
-            completions.CompleteAll();
+            RegisterThenLink(_waiters, registering, cancellationToken);
         }
 
         return task;
@@ -188,29 +172,14 @@ internal sealed class ReaderChannel : ChannelReader<Record>
             }
             else
             {
-                ReaderOperation<Record> operation = _readers.Rent(out task);
-                if (cancellationToken.CanBeCanceled)
-                {
-                    registering = operation;
-                }
-                else
-                {
-                    _readers.Link(operation);
-                    WatchIfNeeded();
-                }
+                registering = Park(_readers, cancellationToken, out task);
             }
         }
 
         completions.CompleteAll();
         if (registering is not null)
         {
-            registering.RegisterCancellation(cancellationToken);
-            lock (_gate)
-            {
-                Enqueue(_readers, registering, ref completions);
-            }
-
-            completions.CompleteAll();
+            RegisterThenLink(_readers, registering, cancellationToken);
         }
 
         return task;
@@ -288,18 +257,43 @@ internal sealed class ReaderChannel : ChannelReader<Record>
         Dispatch(ref completions);
     }
 
-    /// <summary>Links an operation registered for cancellation, unless the cancellation already decided it, then dispatches. Under the lock.</summary>
-    private void Enqueue<T>(OperationQueue<T> queue, ReaderOperation<T> operation, ref CompletionList completions)
+    /// <summary>
+    /// Rents a pending operation; links it and watches at once when <paramref name="cancellationToken"/> cannot be
+    /// cancelled, otherwise returns it for <see cref="RegisterThenLink"/>. Under the lock.
+    /// </summary>
+    private ReaderOperation<T>? Park<T>(OperationQueue<T> queue, CancellationToken cancellationToken, out ValueTask<T> task)
     {
-        if (!operation.IsPending)
+        ReaderOperation<T> operation = queue.Rent(out task);
+        if (cancellationToken.CanBeCanceled)
         {
-            return;
+            return operation;
         }
 
         queue.Link(operation);
-        // The lock was released while registering: a record, or the end, may have been seen meanwhile.
-        Dispatch(ref completions);
         WatchIfNeeded();
+        return null;
+    }
+
+    /// <summary>
+    /// Registers the cancellation of a parked operation outside the lock (the callback may run at once, on this
+    /// thread, and takes the lock), then links it unless the cancellation already decided it.
+    /// </summary>
+    private void RegisterThenLink<T>(OperationQueue<T> queue, ReaderOperation<T> operation, CancellationToken cancellationToken)
+    {
+        operation.RegisterCancellation(cancellationToken);
+        var completions = default(CompletionList);
+        lock (_gate)
+        {
+            if (operation.IsPending)
+            {
+                queue.Link(operation);
+                // The lock was released while registering: a record, or the end, may have been seen meanwhile.
+                Dispatch(ref completions);
+                WatchIfNeeded();
+            }
+        }
+
+        completions.CompleteAll();
     }
 
     private void WatchIfNeeded()
