@@ -63,7 +63,7 @@ internal abstract class ReaderOperation : IThreadPoolWorkItem
     {
         _registration.Dispose();
         _registration = default;
-        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        Queue();
     }
 
     /// <summary>Runs on the thread pool: publishes the outcome, which runs the continuation here.</summary>
@@ -97,9 +97,13 @@ internal abstract class ReaderOperation : IThreadPoolWorkItem
 
         Unlink();
         Error = new OperationCanceledException(cancellationToken);
-        // Disposing the registration from its own callback does not wait, so Complete is safe here.
-        Complete();
+        // The registration is spent, and may not even be stored yet when the callback runs inside the registration:
+        // leave it alone (it is forgotten when the operation is recycled).
+        Queue();
     }
+
+    /// <summary>Queues the continuation of a decided operation to the thread pool, where <see cref="Execute"/> publishes it.</summary>
+    private void Queue() => ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
 }
 
 /// <summary>A pending read with a result of type <typeparamref name="T"/>: pooled, single-use per rental, awaitable once.</summary>
