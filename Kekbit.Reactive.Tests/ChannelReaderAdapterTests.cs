@@ -269,6 +269,22 @@ public sealed class ChannelReaderAdapterTests
     }
 
     [Fact]
+    public async Task A_strategy_that_never_parks_still_completes_waits_and_the_end()
+    {
+        using var channel = new TestChannel();
+        using ShmReader reader = channel.OpenReader();
+        ChannelReader<Record> records = reader.AsChannelReader(new PollingOptions { IdleStrategy = () => new YieldingIdleStrategy() });
+
+        ValueTask<Record> reading = records.ReadAsync(Gentle.Cancellation);
+        channel.WritePattern(0, 1);
+        Assert.Equal(0, TestChannel.IndexOf(await reading));
+
+        Task completion = records.Completion;
+        channel.Writer.Dispose();
+        await completion.WaitAsync(TimeSpan.FromSeconds(30), Gentle.Cancellation);
+    }
+
+    [Fact]
     public async Task A_throwing_idle_strategy_faults_the_channel_instead_of_the_process()
     {
         using var channel = new TestChannel();
