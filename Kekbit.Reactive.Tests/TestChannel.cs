@@ -38,6 +38,14 @@ internal sealed class TestChannel : IDisposable
     {
         long offset = 1024 + Writer.WriteOffset;
         Writer.Dispose();
+        WriteDamage(offset);
+    }
+
+    /// <summary>Writes an unknown marker where the next record goes, the writer still open: readers never see a close marker first.</summary>
+    public void Corrupt() => WriteDamage(1024 + Writer.WriteOffset);
+
+    private void WriteDamage(long offset)
+    {
         using var file = new FileStream(_root.ChannelFile(Id), FileMode.Open, FileAccess.Write, FileShare.ReadWrite);
         file.Position = offset;
         file.Write(BitConverter.GetBytes(0x0BAD_0BAD_0BAD_0BADUL));

@@ -41,16 +41,40 @@ public static class ReaderAsyncExtensions
     }
 
     /// <summary>
-    /// Exposes <paramref name="reader"/> as a <see cref="ChannelReader{T}"/> of records, for code written against
-    /// System.Threading.Channels: <c>TryRead</c> and <c>TryPeek</c> poll without waiting, <c>WaitToReadAsync</c>
-    /// and <c>ReadAsync</c> wait without holding a thread (the idle strategy decides how), <c>ReadAllAsync</c>
-    /// enumerates, and <c>Completion</c> completes when the channel is closed or faults with
-    /// <see cref="ChannelTimeoutException"/> or <see cref="ChannelCorruptedException"/>, which
-    /// <c>WaitToReadAsync</c> then throws. Safe for several consumers (each record goes to one of them).
+    /// Exposes <paramref name="reader"/> as a <see cref="ChannelReader{T}"/> of records that keeps the contract of
+    /// .NET's own channel readers: <c>TryRead</c> and <c>TryPeek</c> poll without waiting; <c>WaitToReadAsync</c> and
+    /// <c>ReadAsync</c> complete synchronously when a record is there and otherwise return a pooled, single-use
+    /// value task (await it once: awaiting it again, reading its result before it completes or attaching a second
+    /// continuation throws <see cref="InvalidOperationException"/>) that waits without holding a thread and
+    /// allocates nothing once warm; cancellation throws <see cref="OperationCanceledException"/> carrying the
+    /// caller's token; continuations never run inside a call of the adapter (they run on the thread pool, or in the
+    /// context the awaiter captured). <c>Completion</c> completes on its own once the channel is closed and every
+    /// record was read, or faults with <see cref="ChannelTimeoutException"/> or <see cref="ChannelCorruptedException"/>
+    /// (then <c>WaitToReadAsync</c> throws that exception and <c>ReadAsync</c> a <see cref="ChannelClosedException"/>
+    /// wrapping it), or with <see cref="ObjectDisposedException"/> once the reader is disposed under it.
     /// </summary>
-    /// <remarks>The reader stays owned by the caller; records are valid until the caller disposes it.</remarks>
+    /// <remarks>
+    /// <para>
+    /// Several consumers may share one adapter; each record goes to one of them, as in an in-process channel.
+    /// Separate readers of the same kekbit channel do not compete: each sees every record.
+    /// </para>
+    /// <para>
+    /// Cost: the writer may be another process, so the adapter watches the channel itself, through the idle
+    /// strategy of <paramref name="options"/>, while a wait is pending and, from the first time <c>Completion</c>
+    /// is requested, until the channel ends. The first request of <c>Completion</c> polls once; afterwards, with
+    /// the default backoff, an idle watched channel costs one timer wake-up and poll per park period (at most
+    /// 1 ms) and holds no thread. The watch stops when nothing needs it, and for good when the channel ends
+    /// (or the reader is disposed). While the watch runs it keeps the adapter and the reader reachable.
+    /// </para>
+    /// <para>
+    /// A read cannot be undone, so the adapter reads one record ahead (after each read, to complete right after the
+    /// last record, and for <c>TryPeek</c> and <c>WaitToReadAsync</c>): the reader's <see cref="IReader.Position"/>
+    /// may be one record past what was consumed. The reader stays owned by the caller; records are valid until the
+    /// caller disposes it.
+    /// </para>
+    /// </remarks>
     /// <param name="reader">The reader to expose; not to be read directly meanwhile.</param>
-    /// <param name="options">How to wait; <see cref="PollingOptions.Default"/> when null.</param>
+    /// <param name="options">How to wait: the idle strategy and the <see cref="PollingOptions.TimeProvider"/> of the watch's timer; <see cref="PollingOptions.Default"/> when null.</param>
     public static ChannelReader<Record> AsChannelReader(this IReader reader, PollingOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(reader);
