@@ -35,7 +35,7 @@ for project in "${projects[@]}"; do
   dotnet format analyzers "$folder" --diagnostics RS0016 --severity warn --verbosity quiet
 
   # Removed members: RS0017 "Symbol 'X' is part of the declared API, but is either not public or could not be found".
-  api_errors "$folder" | grep -E 'RS0017' | sed -E "s/.*RS0017: Symbol '(.*)' is part of the declared API.*/\1/" | sort -u |
+  api_errors "$folder" | { grep -E 'RS0017' || true; } | sed -E "s/.*RS0017: Symbol '(.*)' is part of the declared API.*/\1/" | sort -u |
   while IFS= read -r symbol; do
     if grep -qxF -- "$symbol" "$unshipped"; then
       grep -vxF -- "$symbol" "$unshipped" > "$unshipped.tmp" && mv "$unshipped.tmp" "$unshipped"
