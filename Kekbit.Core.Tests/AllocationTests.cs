@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Kekbit.TestSupport;
 
 namespace Kekbit.Core.Tests;
@@ -21,16 +22,17 @@ public sealed class AllocationTests
         IHandler? chain = throughHandlers ? ChainedHandler.Link(new SequenceHandler(), new TimestampHandler(TickUnit.Nanos)) : null;
         using var writer = NewWriter(root, chain);
         byte[] payload = new byte[32];
-        writer.Write(payload); // Warm up (JIT, first-use paths).
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < Records; i++)
+        long allocated = Allocations.OfSecondRun((writer, payload), static state =>
         {
-            writer.Write(payload);
-        }
+            for (int i = 0; i < Records; i++)
+            {
+                state.writer.Write(state.payload);
+            }
+        });
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
-        Assert.Equal(Records + 1, writer.WriteOffset / (throughHandlers ? 56 : 40));
+        Assert.Equal(0, allocated);
+        Assert.Equal(2 * Records, writer.WriteOffset / (throughHandlers ? 56 : 40));
     }
 
     [Fact]
@@ -38,15 +40,17 @@ public sealed class AllocationTests
     {
         using var root = new TempRoot();
         using var writer = NewWriter(root, new SequenceHandler());
-        writer.Write(0L, LongEncoder);
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (long i = 0; i < Records; i++)
+        long allocated = Allocations.OfSecondRun(writer, static writer =>
         {
-            writer.Write(i, LongEncoder);
-        }
+            for (long i = 0; i < Records; i++)
+            {
+                writer.Write(i, LongEncoder);
+            }
+        });
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, allocated);
+        Assert.Equal(2 * Records, writer.WriteOffset / 24);
     }
 
     [Fact]
@@ -55,36 +59,37 @@ public sealed class AllocationTests
         using var root = new TempRoot();
         using var writer = NewWriter(root, null);
         byte[] payload = new byte[32];
-        for (int i = 0; i < (3 * Records) + 3; i++)
+        for (int i = 0; i < (4 * Records) + 1; i++)
         {
             writer.Write(payload);
         }
 
         using var reader = new TimeoutReader(ShmReader.Open(root.Path, 5));
         using var plain = ShmReader.Open(root.Path, 5);
-        reader.TryRead();
-        plain.TryRead();
-        foreach (ReadResult warm in plain.ReadAvailable())
-        {
-            break;
-        }
+        var total = new StrongBox<long>();
 
-        long total = 0;
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < Records; i++)
+        // Each run: the timeout reader reads Records records; the plain reader Records through TryRead, then Records
+        // through ReadAvailable.
+        long allocated = Allocations.OfSecondRun((reader, plain, total), static state =>
         {
-            total += reader.TryRead().Span.Length;
-            total += plain.TryRead().Span.Length;
-        }
+            for (int i = 0; i < Records; i++)
+            {
+                state.total.Value += state.reader.TryRead().Span.Length;
+                state.total.Value += state.plain.TryRead().Span.Length;
+            }
 
-        foreach (ReadResult record in plain.ReadAvailable())
-        {
-            total += record.Span.Length;
-        }
+            int drained = 0;
+            foreach (ReadResult record in state.plain.ReadAvailable())
+            {
+                state.total.Value += record.Span.Length;
+                if (++drained == Records)
+                {
+                    break;
+                }
+            }
+        });
 
-        reader.TryRead();
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
-        // The timeout reader read Records records; the plain reader read all but the two it warmed up with.
-        Assert.Equal(32 * (Records + ((3 * Records) + 3 - 2)), total);
+        Assert.Equal(0, allocated);
+        Assert.Equal(32L * 2 * 3 * Records, total.Value);
     }
 }

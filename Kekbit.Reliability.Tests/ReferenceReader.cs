@@ -4,7 +4,7 @@ using Kekbit.Core;
 namespace Kekbit.Reliability.Tests;
 
 /// <summary>
-/// An independent model of DESIGN.md's "File format", written from the text and reading a byte array with
+/// An independent model of docs/FORMAT.md, written from the text and reading a byte array with
 /// bounds-checked spans only: what opening and reading a channel file must produce. The fuzz tests compare
 /// the real <see cref="ShmReader"/> (pointer code over a mapping) with it, byte for byte.
 /// </summary>

@@ -1,6 +1,6 @@
 namespace Kekbit.TestSupport;
 
-/// <summary>Locates the repository and the kekbit 0.3.5 fixtures in ../shared beside it.</summary>
+/// <summary>Locates the repository and the kekbit 0.3.5 fixtures it carries (tests/fixtures/kekbit-0.3.5).</summary>
 public static class Fixtures
 {
     private static readonly Lazy<string> RepoRootLazy = new(FindRepoRoot);
@@ -8,8 +8,8 @@ public static class Fixtures
     /// <summary>The folder holding Kekbit.Reactive.sln.</summary>
     public static string RepoRoot => RepoRootLazy.Value;
 
-    /// <summary>../shared/fixtures/kekbit-0.3.5 beside the repository.</summary>
-    public static string Kekbit035 => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "fixtures", "kekbit-0.3.5"));
+    /// <summary>tests/fixtures/kekbit-0.3.5 inside the repository: the channels written by the Rust crate.</summary>
+    public static string Kekbit035 => Path.Combine(RepoRoot, "tests", "fixtures", "kekbit-0.3.5");
 
     /// <summary>The root folder of one fixture, e.g. "01_small_closed" or "03_full_closed/raw".</summary>
     public static string Root(string name) => Path.Combine(Kekbit035, name);

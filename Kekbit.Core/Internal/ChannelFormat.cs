@@ -1,6 +1,6 @@
 namespace Kekbit.Core.Internal;
 
-/// <summary>The constants of the kekbit 0.3.5 file format (see DESIGN.md, "File format").</summary>
+/// <summary>The constants of the kekbit 0.3.5 file format (see docs/FORMAT.md).</summary>
 internal static class ChannelFormat
 {
     /// <summary>"*KEKBIT*" read as a little-endian u64.</summary>

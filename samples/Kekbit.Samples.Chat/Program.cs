@@ -5,19 +5,29 @@
 //   dotnet run --project samples/Kekbit.Samples.Chat -- /dev/shm/chat bob alice     (terminal 2)
 //   dotnet run --project samples/Kekbit.Samples.Chat -- --self-test                 (both, as child processes)
 //
-// Type a line to send it; '/quit' leaves at once. At the end of piped input an instance waits for its peer to
-// leave, so a scripted conversation sees every message.
+// Type a line to send it; '/quit' leaves at once. A peer's leaving shows as soon as it happens; a peer may come
+// back. At the end of piped input an instance waits for its peer to leave, so a scripted conversation sees
+// every message. Each instance deletes its peer's channel once the peer has left and it has read it all, and
+// replaces its own channel if an earlier run left it closed, so the conversation can be run again at once.
 using System.Text;
 using Kekbit.Core;
 using Kekbit.Reactive;
 using Kekbit.Samples;
 
-return args switch
+try
 {
-    ["--self-test"] => SelfTest(),
-    [string root, string name, string peer] when name != peer => await Chat(root, name, peer),
-    _ => Usage(),
-};
+    return args switch
+    {
+        ["--self-test"] => SelfTest(),
+        [string root, string name, string peer] when name != peer => await Chat(root, name, peer),
+        _ => Usage(),
+    };
+}
+catch (Exception e) when (e is ChannelException or IOException or UnauthorizedAccessException)
+{
+    Console.Error.WriteLine($"chat: {e.Message}");
+    return 1;
+}
 
 static int Usage()
 {
@@ -27,11 +37,30 @@ static int Usage()
 
 static async Task<int> Chat(string root, string name, string peer)
 {
+    if (ChannelLeftovers.RemoveIfFinished(root, ChannelIdOf(name)))
+    {
+        Console.Error.WriteLine($"{name}: replaced the closed channel an earlier run left.");
+    }
+
     // Humans pause: readers wait an hour of silence before they consider a writer gone.
     var metadata = Metadata.Create(writerId: ChannelIdOf(name), ChannelIdOf(name), capacityHint: 1 << 20, maxRecordLengthHint: 4096, timeout: 3600, TickUnit.Secs);
-    var mine = ShmWriter.Create(root, metadata);
+    using var mine = ShmWriter.Create(root, metadata);
+    var gate = new Lock();
+    void Close()
+    {
+        lock (gate)
+        {
+            mine.Dispose();
+        }
+    }
+
+    // Ctrl-C or SIGTERM: closing my channel tells the peer I left.
+    Console.CancelKeyPress += (_, _) => Close();
+    AppDomain.CurrentDomain.ProcessExit += (_, _) => Close();
+
     using var leave = new CancellationTokenSource();
-    Task<string> listening = Listen(root, peer, leave.Token);
+    var peerLeft = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    Task listening = Listen(root, peer, peerLeft, leave.Token);
     Console.Error.WriteLine($"{name}: writing {mine.Path}; waiting for {peer}. Type lines, '/quit' to leave.");
 
     bool quit = false;
@@ -43,43 +72,73 @@ static async Task<int> Chat(string root, string name, string peer)
             break;
         }
 
-        if (!mine.Write(Encoding.UTF8.GetBytes(line)).IsSuccess)
+        bool sent;
+        lock (gate)
+        {
+            sent = mine.Write(Encoding.UTF8.GetBytes(line)).IsSuccess;
+        }
+
+        if (!sent)
         {
             Console.Error.WriteLine("(not sent: the channel is full or the line too long)");
         }
     }
 
     // Closing my channel tells the peer I left.
-    mine.Dispose();
+    Close();
     if (quit)
     {
-        await leave.CancelAsync();
+        Console.WriteLine("* you left");
+    }
+    else
+    {
+        // The end of piped input: stay until the peer has left (or listening failed), so no message is missed.
+        await Task.WhenAny(peerLeft.Task, listening);
     }
 
-    Console.WriteLine(await listening);
-    return 0;
-}
-
-// Prints the peer's messages as they arrive, until the peer leaves (closes its channel).
-static async Task<string> Listen(string root, string peer, CancellationToken leave)
-{
+    await leave.CancelAsync();
     try
     {
-        using var reader = new TimeoutReader(await OpenWhenReadyAsync(root, ChannelIdOf(peer), leave));
-        await foreach (Record message in reader.ReadAllAsync(leave))
-        {
-            Console.WriteLine($"{peer}: {Encoding.UTF8.GetString(message.Span)}");
-        }
-
-        return $"* {peer} left";
-    }
-    catch (ChannelTimeoutException)
-    {
-        return $"* {peer} went silent";
+        await listening;
     }
     catch (OperationCanceledException)
     {
-        return "* you left";
+    }
+
+    return 0;
+}
+
+// Prints the peer's messages as they arrive, and "left" as soon as the peer leaves (closes its channel). Then
+// deletes the peer's channel, read to the end, and waits for the peer to come back, until this instance leaves.
+// A peer gone silent (its writer vanished without closing) ends the listening.
+static async Task Listen(string root, string peer, TaskCompletionSource peerLeft, CancellationToken leave)
+{
+    ulong channelId = ChannelIdOf(peer);
+    while (true)
+    {
+        using (var reader = new TimeoutReader(await OpenWhenReadyAsync(root, channelId, leave)))
+        {
+            try
+            {
+                await foreach (Record message in reader.ReadAllAsync(leave))
+                {
+                    Console.WriteLine($"{peer}: {Encoding.UTF8.GetString(message.Span)}");
+                }
+
+                Console.WriteLine($"* {peer} left");
+            }
+            catch (ChannelTimeoutException)
+            {
+                // The peer's writer is gone without closing its channel: stop listening, leave the file as it is.
+                Console.WriteLine($"* {peer} went silent");
+                peerLeft.TrySetResult();
+                return;
+            }
+        }
+
+        // Only if it is still the closed channel just read: the peer may already be back with a new one.
+        ChannelLeftovers.RemoveIfFinished(root, channelId);
+        peerLeft.TrySetResult();
     }
 }
 

@@ -4,6 +4,9 @@
 //   dotnet run --project samples/Kekbit.Samples.Echo -- out /dev/shm/echo     (terminal 1: the reader)
 //   dotnet run --project samples/Kekbit.Samples.Echo -- in /dev/shm/echo      (terminal 2: type lines)
 //   dotnet run --project samples/Kekbit.Samples.Echo -- --self-test           (both, as child processes)
+//
+// The reader deletes the channel once it has printed it all, and the writer replaces a closed channel an
+// earlier run left unread, so both can be run again at once.
 using System.Text;
 using Kekbit.Core;
 using Kekbit.Reactive.Idle;
@@ -12,13 +15,21 @@ using Kekbit.Samples;
 const ulong EchoChannel = 42;
 const string Bye = "Bye";
 
-return args switch
+try
 {
-    ["in", string root] => EchoIn(root),
-    ["out", string root] => EchoOut(root),
-    ["--self-test"] => SelfTest(),
-    _ => Usage(),
-};
+    return args switch
+    {
+        ["in", string root] => EchoIn(root),
+        ["out", string root] => EchoOut(root),
+        ["--self-test"] => SelfTest(),
+        _ => Usage(),
+    };
+}
+catch (Exception e) when (e is ChannelException or TimeoutException or IOException or UnauthorizedAccessException)
+{
+    Console.Error.WriteLine($"echo: {e.Message}");
+    return 1;
+}
 
 static int Usage()
 {
@@ -31,12 +42,34 @@ static int Usage()
 // The writer: one record per line. Disposing the writer closes the channel.
 static int EchoIn(string root)
 {
+    if (ChannelLeftovers.RemoveIfFinished(root, EchoChannel))
+    {
+        Console.Error.WriteLine("Replaced the closed channel an earlier run left unread.");
+    }
+
     var metadata = Metadata.Create(writerId: 1, EchoChannel, capacityHint: 1 << 20, maxRecordLengthHint: 1024, timeout: 60_000, TickUnit.Millis);
     using var writer = ShmWriter.Create(root, metadata);
+    var gate = new Lock();
+    // Ctrl-C or SIGTERM: close the channel, so the reader sees the end at once instead of waiting for the timeout.
+    void Close()
+    {
+        lock (gate)
+        {
+            writer.Dispose();
+        }
+    }
+
+    Console.CancelKeyPress += (_, _) => Close();
+    AppDomain.CurrentDomain.ProcessExit += (_, _) => Close();
     Console.Error.WriteLine($"Writing to {writer.Path}. Type lines; '{Bye}' ends.");
     while (Console.ReadLine() is string line)
     {
-        WriteResult result = writer.Write(Encoding.UTF8.GetBytes(line));
+        WriteResult result;
+        lock (gate)
+        {
+            result = writer.Write(Encoding.UTF8.GetBytes(line));
+        }
+
         if (!result.IsSuccess)
         {
             Console.Error.WriteLine($"Not sent ({result.Status}): {line}");
@@ -55,7 +88,19 @@ static int EchoIn(string root)
 // wait when nothing is there (spin, then yield, then sleep), and a TimeoutReader notices a writer that is gone.
 static int EchoOut(string root)
 {
-    using var reader = new TimeoutReader(ShmReader.OpenWhenReady(root, EchoChannel, TimeSpan.FromSeconds(60)));
+    int exitCode;
+    using (var reader = new TimeoutReader(ShmReader.OpenWhenReady(root, EchoChannel, TimeSpan.FromSeconds(60))))
+    {
+        exitCode = Echo(reader);
+    }
+
+    // Printed it all: nobody needs the channel any more, and the next run starts afresh.
+    ChannelLeftovers.Remove(root, EchoChannel);
+    return exitCode;
+}
+
+static int Echo(TimeoutReader reader)
+{
     var idle = new BackoffIdleStrategy();
     while (true)
     {

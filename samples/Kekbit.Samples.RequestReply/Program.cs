@@ -5,6 +5,9 @@
 //   dotnet run --project samples/Kekbit.Samples.RequestReply -- server /dev/shm/reqrep      (terminal 1)
 //   dotnet run --project samples/Kekbit.Samples.RequestReply -- client /dev/shm/reqrep 20   (terminal 2)
 //   dotnet run --project samples/Kekbit.Samples.RequestReply -- --self-test                 (both, as child processes)
+//
+// Each side replaces its own channel if an earlier run left it closed, and waits for the other side's channel
+// to be a live one, so the pair can be run again at once in the same folder.
 using System.Buffers.Binary;
 using System.Globalization;
 using Kekbit.Core;
@@ -15,14 +18,22 @@ const ulong RequestChannel = 1;
 const ulong ReplyChannel = 2;
 var openTimeout = TimeSpan.FromSeconds(60);
 
-return args switch
+try
 {
-    ["server", string root] => Server(root),
-    ["client", string root] => Client(root, 10),
-    ["client", string root, string count] when int.TryParse(count, CultureInfo.InvariantCulture, out int n) && n > 0 => Client(root, n),
-    ["--self-test"] => SelfTest(),
-    _ => Usage(),
-};
+    return args switch
+    {
+        ["server", string root] => Server(root),
+        ["client", string root] => Client(root, 10),
+        ["client", string root, string count] when int.TryParse(count, CultureInfo.InvariantCulture, out int n) && n > 0 => Client(root, n),
+        ["--self-test"] => SelfTest(),
+        _ => Usage(),
+    };
+}
+catch (Exception e) when (e is ChannelException or TimeoutException or IOException or UnauthorizedAccessException)
+{
+    Console.Error.WriteLine($"reqrep: {e.Message}");
+    return 1;
+}
 
 static int Usage()
 {
@@ -37,8 +48,9 @@ static int Usage()
 int Server(string root)
 {
     var metadata = Metadata.Create(writerId: 2, ReplyChannel, capacityHint: 1 << 20, maxRecordLengthHint: 64, timeout: 60_000, TickUnit.Millis);
+    ChannelLeftovers.RemoveIfFinished(root, ReplyChannel);
     using var replies = ShmWriter.Create(root, metadata);
-    using var requests = new TimeoutReader(ShmReader.OpenWhenReady(root, RequestChannel, openTimeout));
+    using var requests = new TimeoutReader(ChannelLeftovers.OpenLive(root, RequestChannel, openTimeout));
     var idle = new BackoffIdleStrategy();
     var batch = new List<(ulong Id, long Number)>();
     Span<byte> message = stackalloc byte[Message.Length];
@@ -76,6 +88,7 @@ int Client(string root, int count)
     var metadata = Metadata.Create(writerId: 1, RequestChannel, capacityHint: 1 << 20, maxRecordLengthHint: 64, timeout: 60_000, TickUnit.Millis);
     var pending = new Dictionary<ulong, long>();
     Span<byte> message = stackalloc byte[Message.Length];
+    ChannelLeftovers.RemoveIfFinished(root, RequestChannel);
     using (var requests = ShmWriter.Create(root, metadata))
     {
         for (ulong id = 1; id <= (ulong)count; id++)
@@ -85,7 +98,7 @@ int Client(string root, int count)
             requests.Write(Message.Create(id, number, message));
         }
 
-        using var replies = new TimeoutReader(ShmReader.OpenWhenReady(root, ReplyChannel, openTimeout));
+        using var replies = new TimeoutReader(ChannelLeftovers.OpenLive(root, ReplyChannel, openTimeout));
         var idle = new BackoffIdleStrategy();
         ulong expectedNext = 1;
         int outOfOrder = 0;
