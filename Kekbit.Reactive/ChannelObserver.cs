@@ -73,7 +73,7 @@ public sealed class ChannelObserver<T> : IObserver<T>, IDisposable
             return;
         }
 
-        switch (_sink.OnRefused(value, status, cause, out ChannelWriteException error))
+        switch (_sink.OnRefused(value, status, cause, out ChannelWriteException? error))
         {
             case FailureAction.Continue:
                 return;
@@ -81,7 +81,7 @@ public sealed class ChannelObserver<T> : IObserver<T>, IDisposable
                 Terminate(error);
                 return;
             default:
-                throw error;
+                throw error!;
         }
     }
 

@@ -86,8 +86,8 @@ internal sealed class SinkWriter<T>
     /// <param name="value">The refused value.</param>
     /// <param name="status">Why it was refused.</param>
     /// <param name="cause">The writer's exception, if it threw one.</param>
-    /// <param name="error">The error for <see cref="FailureAction.Stop"/> and <see cref="FailureAction.Throw"/>.</param>
-    public FailureAction OnRefused(T value, WriteStatus status, Exception? cause, out ChannelWriteException error)
+    /// <param name="error">The error for <see cref="FailureAction.Stop"/> and <see cref="FailureAction.Throw"/>; null for <see cref="FailureAction.Continue"/>.</param>
+    public FailureAction OnRefused(T value, WriteStatus status, Exception? cause, out ChannelWriteException? error)
     {
         var failure = new WriteFailure<T>(value, status);
         bool reported = false;
@@ -103,13 +103,15 @@ internal sealed class SinkWriter<T>
             reported = true;
         }
 
-        error = new ChannelWriteException(_writer.Metadata.ChannelId, status, cause);
-        return _options.FailurePolicy switch
+        FailureAction action = _options.FailurePolicy switch
         {
             WriteFailurePolicy.Report when reported => FailureAction.Continue,
             WriteFailurePolicy.Stop => FailureAction.Stop,
             _ => FailureAction.Throw,
         };
+        // Built only when it will be used: a reported and skipped record costs no exception.
+        error = action == FailureAction.Continue ? null : new ChannelWriteException(_writer.Metadata.ChannelId, status, cause);
+        return action;
     }
 
     /// <summary>
@@ -126,15 +128,15 @@ internal sealed class SinkWriter<T>
             return;
         }
 
-        switch (OnRefused(value, status, cause, out ChannelWriteException error))
+        switch (OnRefused(value, status, cause, out ChannelWriteException? error))
         {
             case FailureAction.Continue:
                 return;
             case FailureAction.Stop:
                 _writer.Dispose();
-                throw error;
+                throw error!;
             default:
-                throw error;
+                throw error!;
         }
     }
 }
