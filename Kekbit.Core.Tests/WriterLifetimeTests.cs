@@ -48,8 +48,9 @@ public sealed class WriterLifetimeTests
                 {
                     RecordPattern.Fill(payload, i);
                     WriteResult result;
-                    // A full channel keeps the producer in the race (writes still enter the guard) until Closed.
-                    while ((result = path == WritePath.Encoder ? writer.Write(i, PatternEncoder) : writer.Write(payload)).Status == WriteStatus.ChannelFull)
+                    // A full channel (or one too full for this record) keeps the producer in the race until Closed:
+                    // refused writes still enter the guard.
+                    while ((result = path == WritePath.Encoder ? writer.Write(i, PatternEncoder) : writer.Write(payload)).Status is WriteStatus.ChannelFull or WriteStatus.RecordTooLarge)
                     {
                     }
 
@@ -94,7 +95,7 @@ public sealed class WriterLifetimeTests
                 {
                     RecordPattern.Fill(payload, ((ulong)t << 32) | i);
                     WriteResult result;
-                    while ((result = shared.Write(payload)).Status is WriteStatus.WouldWait or WriteStatus.ChannelFull)
+                    while ((result = shared.Write(payload)).Status is WriteStatus.WouldWait or WriteStatus.ChannelFull or WriteStatus.RecordTooLarge)
                     {
                     }
 

@@ -12,6 +12,8 @@ namespace Kekbit.Core;
 /// </remarks>
 public sealed class RetryWriter : IWriter
 {
+    private static readonly TimeSpan DisposeWait = TimeSpan.FromSeconds(1);
+
     private readonly IWriter _inner;
     private readonly Lock _gate = new();
     private readonly int _attempts;
@@ -100,8 +102,6 @@ public sealed class RetryWriter : IWriter
             }
         }
     }
-
-    private static readonly TimeSpan DisposeWait = TimeSpan.FromSeconds(1);
 
     private bool TryEnter(out WriteResult refusal)
     {

@@ -6,7 +6,8 @@ namespace Kekbit.Core;
 
 /// <summary>
 /// The single writer of a channel: creates the channel's file and appends records to it through a
-/// read-write memory mapping. Not thread-safe; share it between threads through a <see cref="RetryWriter"/>.
+/// read-write memory mapping. Writes take one thread at a time (share the writer between threads through a
+/// <see cref="RetryWriter"/>); <see cref="Dispose"/> is safe from any thread at any time.
 /// </summary>
 /// <remarks>
 /// Write protocol: the payload is copied after the record's length slot, WATERMARK is stored in the next
@@ -273,43 +274,13 @@ public sealed unsafe class ShmWriter : IWriter
         }
     }
 
+    /// <summary>A payload written through the handler chain: the encoder path, with the payload as the value.</summary>
     private WriteResult WriteThroughHandlers(ReadOnlySpan<byte> payload)
     {
-        if (!Enter(Environment.CurrentManagedThreadId))
+        fixed (byte* bytes = payload)
         {
-            return Refuse(WriteStatus.Closed);
-        }
-
-        try
-        {
-            if (!TryBegin(out WriteResult refusal))
-            {
-                return refusal;
-            }
-
-            RecordBuffer record = _record;
-            try
-            {
-                _handler!.Incoming(record);
-                record.Write(payload);
-                _handler.Outgoing(record);
-            }
-            catch (RecordOverflowException) when (record.Overflowed)
-            {
-                // A handler asked for more than the record can take: a refusal, not an error.
-            }
-            catch
-            {
-                record.Discard();
-                record.End();
-                throw;
-            }
-
-            return Complete(record);
-        }
-        finally
-        {
-            Exit();
+            // Safe: the payload stays pinned for the whole write, and PinnedPayload does not outlive it.
+            return Write(new PinnedPayload(bytes, payload.Length), PinnedPayload.Encoder);
         }
     }
 
@@ -469,6 +440,15 @@ public sealed unsafe class ShmWriter : IWriter
         Volatile.Write(ref *(ulong*)slot, (ulong)length);
         _writeOffset += size;
         return new WriteResult(WriteStatus.Success, size);
+    }
+
+    /// <summary>A pinned payload passed as an encoder's value (a span cannot be a type argument).</summary>
+    private readonly struct PinnedPayload(byte* bytes, int length)
+    {
+        public static readonly RecordEncoder<PinnedPayload> Encoder = static (payload, output) => output.Write(payload.Span);
+
+        // Safe: built only by WriteThroughHandlers, while the bytes are pinned.
+        private ReadOnlySpan<byte> Span => new(bytes, length);
     }
 
     [DoesNotReturn]

@@ -120,23 +120,4 @@ public sealed class AsyncEnumerableSinkTests
         throw new InvalidOperationException("source failed");
     }
 #pragma warning restore CS1998
-
-    private sealed class FlushCountingWriter(IWriter inner) : IWriter
-    {
-        public int Flushes { get; private set; }
-
-        public Metadata Metadata => inner.Metadata;
-
-        public WriteResult Write(ReadOnlySpan<byte> payload) => inner.Write(payload);
-
-        public WriteResult Write<T>(T value, RecordEncoder<T> encoder) => inner.Write(value, encoder);
-
-        public void Flush()
-        {
-            Flushes++;
-            inner.Flush();
-        }
-
-        public void Dispose() => inner.Dispose();
-    }
 }
