@@ -26,7 +26,14 @@ public sealed class SinkLifetimeTests
             ChannelObserver<long> sink = channel.Writer.AsObserver(Int64, IgnoreFull);
             using var first = new ManualResetEventSlim();
             IDisposable subscription = Observable.Generate(0L, _ => true, i => i + 1, i => i, NewThreadScheduler.Default)
-                .Do(_ => first.Set())
+                .Do(i =>
+                {
+                    // Item 0 has gone through the sink once item 1 comes.
+                    if (i == 1)
+                    {
+                        first.Set();
+                    }
+                })
                 .Subscribe(sink);
             Assert.True(first.Wait(TimeSpan.FromSeconds(10), Gentle.Cancellation));
 
