@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using Kekbit.Core.Internal;
 
 namespace Kekbit.Core;
@@ -7,79 +9,146 @@ namespace Kekbit.Core;
 /// <summary>
 /// The record being written, in the channel's own memory: handlers and encoders append its bytes here,
 /// and the writer publishes them as one record when they are done. One instance per writer, reused for
-/// every record; valid only during a write.
+/// every record.
 /// </summary>
 /// <remarks>
+/// <para>
+/// Valid only inside the write that handed it out, and only on the writing thread: once that write returns,
+/// every member throws <see cref="InvalidOperationException"/> and touches nothing, so a buffer kept past its
+/// write can neither add phantom records nor write into a released mapping. The spans it returns end with the
+/// write too (as with <see cref="System.IO.Pipelines.PipeWriter"/>, a span is valid until the next call); a
+/// <see cref="Memory{T}"/> from <see cref="GetMemory"/> checks on every <see cref="Memory{T}.Span"/> that its
+/// write is still running and throws otherwise.
+/// </para>
+/// <para>
 /// A record may grow up to <see cref="Limit"/> bytes: the max record length, or less when the channel is
-/// nearly full. Asking for more overflows the buffer: the rest of the write goes to a scratch area, the
-/// record is refused with <see cref="WriteStatus.RecordTooLarge"/>, and the channel is left unchanged.
+/// nearly full. Appending more with <see cref="Write"/>, <see cref="WriteUInt64LittleEndian"/> or
+/// <see cref="Advance"/> overflows the buffer: later appends are ignored and the write is refused with
+/// <see cref="WriteStatus.RecordTooLarge"/>. Asking <see cref="GetSpan"/> or <see cref="GetMemory"/> for more
+/// than the record can still take ends the write at once (it is refused with
+/// <see cref="WriteStatus.RecordTooLarge"/>) without allocating the size asked for. A refused record leaves
+/// the channel unchanged.
+/// </para>
 /// </remarks>
+[SuppressMessage("Design", "CA1001:Types that own disposable fields should be disposable", Justification = "RecordMemory holds nothing to release; its lifetime is the write's, checked on every use.")]
 public sealed unsafe class RecordBuffer : IBufferWriter<byte>
 {
     private readonly byte* _data;
-    private readonly MappedMemory _memory;
+    private readonly RecordMemory _memory;
     private int _start;
     private int _limit;
     private int _written;
     private bool _overflowed;
-    private byte[]? _scratch;
+    private bool _active;
 
-    internal RecordBuffer(byte* data, MappedMemory memory)
+    internal RecordBuffer(byte* data)
     {
         _data = data;
-        _memory = memory;
+        _memory = new RecordMemory(this);
     }
 
     /// <summary>Bytes written to the record so far.</summary>
-    public int WrittenCount => _written;
+    /// <exception cref="InvalidOperationException">The write that handed out this buffer has returned.</exception>
+    public int WrittenCount
+    {
+        get
+        {
+            ThrowIfInactive();
+            return _written;
+        }
+    }
 
     /// <summary>The most bytes this record may hold.</summary>
-    public int Limit => _limit;
+    /// <exception cref="InvalidOperationException">The write that handed out this buffer has returned.</exception>
+    public int Limit
+    {
+        get
+        {
+            ThrowIfInactive();
+            return _limit;
+        }
+    }
 
     /// <summary>Bytes still free in the record (0 once overflowed).</summary>
-    public int FreeCapacity => _overflowed ? 0 : _limit - _written;
+    /// <exception cref="InvalidOperationException">The write that handed out this buffer has returned.</exception>
+    public int FreeCapacity
+    {
+        get
+        {
+            ThrowIfInactive();
+            return Free;
+        }
+    }
 
     /// <summary>Whether the record outgrew <see cref="Limit"/>; such a record is refused.</summary>
-    public bool IsOverflowed => _overflowed;
+    /// <exception cref="InvalidOperationException">The write that handed out this buffer has returned.</exception>
+    public bool IsOverflowed
+    {
+        get
+        {
+            ThrowIfInactive();
+            return _overflowed;
+        }
+    }
 
     /// <summary>
     /// The bytes written to the record so far, for handlers that post-process them (a checksum, say).
     /// </summary>
-    // Safe: [_start, _start + _written) lies inside the data area: _written never exceeds _limit, which the writer bounds by the space left.
-    public ReadOnlySpan<byte> WrittenSpan => new(_data + _start, _written);
+    /// <exception cref="InvalidOperationException">The write that handed out this buffer has returned.</exception>
+    public ReadOnlySpan<byte> WrittenSpan
+    {
+        get
+        {
+            ThrowIfInactive();
+            // Safe: the write is running, so the mapping is held; [_start, _start + _written) lies inside the
+            // data area because _written never exceeds _limit, which the writer bounds by the space left.
+            return new(_data + _start, _written);
+        }
+    }
+
+    /// <summary>The free part of the current record, or 0 once it overflowed.</summary>
+    private int Free => _overflowed ? 0 : _limit - _written;
 
     /// <summary>Appends <paramref name="bytes"/>, or overflows the record if they do not fit.</summary>
     /// <param name="bytes">The bytes to append.</param>
+    /// <exception cref="InvalidOperationException">The write that handed out this buffer has returned.</exception>
     public void Write(ReadOnlySpan<byte> bytes)
     {
-        if (bytes.Length > FreeCapacity)
+        ThrowIfInactive();
+        if (bytes.Length > Free)
         {
             _overflowed = true;
             return;
         }
 
+        // Safe: the write is running (the mapping is held) and bytes.Length <= _limit - _written.
         bytes.CopyTo(new Span<byte>(_data + _start + _written, bytes.Length));
         _written += bytes.Length;
     }
 
     /// <summary>Appends <paramref name="value"/> as 8 little-endian bytes, or overflows the record if they do not fit.</summary>
     /// <param name="value">The value to append.</param>
+    /// <exception cref="InvalidOperationException">The write that handed out this buffer has returned.</exception>
     public void WriteUInt64LittleEndian(ulong value)
     {
-        if (FreeCapacity < sizeof(ulong))
+        ThrowIfInactive();
+        if (Free < sizeof(ulong))
         {
             _overflowed = true;
             return;
         }
 
+        // Safe: as in Write, 8 <= _limit - _written.
         BinaryPrimitives.WriteUInt64LittleEndian(new Span<byte>(_data + _start + _written, sizeof(ulong)), value);
         _written += sizeof(ulong);
     }
 
     /// <summary>Confirms that <paramref name="count"/> more bytes were written into the last span or memory returned.</summary>
     /// <param name="count">Bytes written.</param>
+    /// <exception cref="InvalidOperationException">The write that handed out this buffer has returned.</exception>
     public void Advance(int count)
     {
+        ThrowIfInactive();
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         if (_overflowed)
         {
@@ -97,57 +166,106 @@ public sealed unsafe class RecordBuffer : IBufferWriter<byte>
 
     /// <summary>
     /// Returns the free part of the record, at least <paramref name="sizeHint"/> bytes (at least one when 0).
-    /// When the record cannot grow that much it overflows and a scratch span is returned instead.
+    /// Valid until the next call on this buffer and never after the write returns.
     /// </summary>
     /// <param name="sizeHint">The bytes the caller needs.</param>
+    /// <exception cref="InvalidOperationException">The write that handed out this buffer has returned.</exception>
+    /// <remarks>
+    /// When the record cannot take <paramref name="sizeHint"/> more bytes, the call ends the write: it throws an
+    /// exception that the writer turns into <see cref="WriteStatus.RecordTooLarge"/> (let it propagate), and
+    /// nothing is allocated.
+    /// </remarks>
     public Span<byte> GetSpan(int sizeHint = 0)
     {
-        int needed = Math.Max(sizeHint, 1);
-        if (needed <= FreeCapacity)
-        {
-            return new Span<byte>(_data + _start + _written, FreeCapacity);
-        }
-
-        return Overflow(needed);
+        int free = CheckedFree(sizeHint);
+        // Safe: the write is running (the mapping is held) and [_start + _written, _start + _limit) is the
+        // record's own area inside the data area.
+        return new Span<byte>(_data + _start + _written, free);
     }
 
-    /// <summary>As <see cref="GetSpan"/>, as memory.</summary>
+    /// <summary>
+    /// As <see cref="GetSpan"/>, as memory. The memory is checked whenever its span is taken: after the write
+    /// returns, <see cref="Memory{T}.Span"/> throws <see cref="InvalidOperationException"/>.
+    /// </summary>
     /// <param name="sizeHint">The bytes the caller needs.</param>
+    /// <exception cref="InvalidOperationException">The write that handed out this buffer has returned.</exception>
     public Memory<byte> GetMemory(int sizeHint = 0)
     {
-        int needed = Math.Max(sizeHint, 1);
-        if (needed <= FreeCapacity)
-        {
-            return _memory.Slice(_start + _written, FreeCapacity);
-        }
-
-        Overflow(needed);
-        return _scratch;
+        int free = CheckedFree(sizeHint);
+        return _memory.Slice(_written, free);
     }
 
-    internal void Reset(int start, int limit)
+    /// <summary>Opens the buffer for one write: the record starts at data offset <paramref name="start"/> and may hold <paramref name="limit"/> bytes.</summary>
+    internal void Begin(int start, int limit)
     {
         _start = start;
         _limit = limit;
         _written = 0;
         _overflowed = false;
+        _active = true;
     }
+
+    /// <summary>Closes the buffer at the end of its write: every later use throws.</summary>
+    internal void End() => _active = false;
+
+    /// <summary>Whether the record overflowed, for the writer (no activity check).</summary>
+    internal bool Overflowed => _overflowed;
+
+    /// <summary>The record's length so far, for the writer (no activity check).</summary>
+    internal int Length => _written;
 
     /// <summary>
     /// Restores the record's area to zeros, as it was before the write: an encoder may have written
     /// anywhere in the spans it was given.
     /// </summary>
+    // Safe: called by the writer inside the write, and [_start, _start + _limit) is the record's own area.
     internal void Discard() => new Span<byte>(_data + _start, _limit).Clear();
 
-    private Span<byte> Overflow(int needed)
+    /// <summary>The record's own area, for <see cref="RecordMemory"/>: throws once the write returned.</summary>
+    internal Span<byte> RecordArea()
     {
-        _overflowed = true;
-        // Rare path (a refused record): the scratch area only grows, so repeated refusals do not allocate again.
-        if (_scratch is null || _scratch.Length < needed)
+        ThrowIfInactive();
+        // Safe: as in GetSpan.
+        return new Span<byte>(_data + _start, _limit);
+    }
+
+    /// <summary>A pointer to the record's area, for <see cref="RecordMemory"/>: throws once the write returned.</summary>
+    internal byte* RecordPointer(int offset)
+    {
+        ThrowIfInactive();
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(offset, _limit);
+        return _data + _start + offset;
+    }
+
+    private int CheckedFree(int sizeHint)
+    {
+        ThrowIfInactive();
+        int free = Free;
+        if (Math.Max(sizeHint, 1) > free)
         {
-            _scratch = new byte[Math.Max(needed, 256)];
+            _overflowed = true;
+            ThrowRecordOverflow(sizeHint, _limit);
         }
 
-        return _scratch;
+        return free;
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void ThrowIfInactive()
+    {
+        if (!_active)
+        {
+            ThrowInactive();
+        }
+    }
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowInactive() =>
+        throw new InvalidOperationException("A RecordBuffer is valid only inside the write that handed it out, on the writing thread; this write has returned.");
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowRecordOverflow(int sizeHint, int limit) => throw new RecordOverflowException(sizeHint, limit);
 }

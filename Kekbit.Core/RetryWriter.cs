@@ -5,11 +5,19 @@ namespace Kekbit.Core;
 /// writer, backing off (spin, then yield) between tries; if it cannot within its attempts it returns
 /// <see cref="WriteStatus.WouldWait"/> and writes nothing, so a caller never blocks indefinitely.
 /// </summary>
+/// <remarks>
+/// Disposing it from any thread while others write is safe: writes after <see cref="Dispose"/> return
+/// <see cref="WriteStatus.Closed"/>. A write from inside an encoder or handler of a write on this writer (the lock
+/// is re-entrant) throws <see cref="InvalidOperationException"/> and leaves the outer record as it is.
+/// </remarks>
 public sealed class RetryWriter : IWriter
 {
+    private static readonly TimeSpan DisposeWait = TimeSpan.FromSeconds(1);
+
     private readonly IWriter _inner;
     private readonly Lock _gate = new();
     private readonly int _attempts;
+    private volatile bool _closed;
 
     /// <summary>Wraps <paramref name="inner"/>; disposing this writer disposes it.</summary>
     /// <param name="inner">The writer to share.</param>
@@ -26,16 +34,17 @@ public sealed class RetryWriter : IWriter
     public Metadata Metadata => _inner.Metadata;
 
     /// <inheritdoc/>
+    /// <exception cref="InvalidOperationException">Called from inside an encoder or handler of a write on this writer.</exception>
     public WriteResult Write(ReadOnlySpan<byte> payload)
     {
-        if (!TryEnter())
+        if (!TryEnter(out WriteResult refusal))
         {
-            return WriteResult.Of(WriteStatus.WouldWait);
+            return refusal;
         }
 
         try
         {
-            return _inner.Write(payload);
+            return _closed ? WriteResult.Of(WriteStatus.Closed) : _inner.Write(payload);
         }
         finally
         {
@@ -44,16 +53,17 @@ public sealed class RetryWriter : IWriter
     }
 
     /// <inheritdoc/>
+    /// <exception cref="InvalidOperationException">Called from inside an encoder or handler of a write on this writer.</exception>
     public WriteResult Write<T>(T value, RecordEncoder<T> encoder)
     {
-        if (!TryEnter())
+        if (!TryEnter(out WriteResult refusal))
         {
-            return WriteResult.Of(WriteStatus.WouldWait);
+            return refusal;
         }
 
         try
         {
-            return _inner.Write(value, encoder);
+            return _closed ? WriteResult.Of(WriteStatus.Closed) : _inner.Write(value, encoder);
         }
         finally
         {
@@ -70,17 +80,44 @@ public sealed class RetryWriter : IWriter
         }
     }
 
-    /// <summary>Closes the shared writer, waiting for any write in progress to finish.</summary>
+    /// <summary>
+    /// Closes the shared writer: later writes return <see cref="WriteStatus.Closed"/>. Waits up to one second for a
+    /// write in progress to finish; past that, disposes the inner writer anyway, whose own guard must then keep it
+    /// safe (a <see cref="ShmWriter"/> closes when that write ends). From inside an encoder or handler of a write on
+    /// this writer, the inner writer decides (a <see cref="ShmWriter"/> closes when that write ends).
+    /// </summary>
     public void Dispose()
     {
-        lock (_gate)
+        _closed = true;
+        bool locked = _gate.TryEnter(DisposeWait);
+        try
         {
             _inner.Dispose();
         }
+        finally
+        {
+            if (locked)
+            {
+                _gate.Exit();
+            }
+        }
     }
 
-    private bool TryEnter()
+    private bool TryEnter(out WriteResult refusal)
     {
+        // The lock is re-entrant: a write from an encoder or handler of this writer's own write would get in.
+        if (_gate.IsHeldByCurrentThread)
+        {
+            throw new InvalidOperationException("A write is already running on this writer: an encoder or handler may not write to the writer whose write called it.");
+        }
+
+        if (_closed)
+        {
+            refusal = WriteResult.Of(WriteStatus.Closed);
+            return false;
+        }
+
+        refusal = WriteResult.Of(WriteStatus.WouldWait);
         var backoff = default(SpinWait);
         for (int attempt = 0; attempt < _attempts; attempt++)
         {

@@ -121,24 +121,4 @@ public sealed class PipeTests
         Assert.Equal(Enumerable.Range(0, 334).Select(i => 3L * i), indices);
         Assert.Equal(ReadStatus.Closed, reader.ExhaustedBy);
     }
-
-    /// <summary>A writer that counts flushes and passes everything else through.</summary>
-    private sealed class FlushCountingWriter(IWriter inner) : IWriter
-    {
-        public int Flushes { get; private set; }
-
-        public Metadata Metadata => inner.Metadata;
-
-        public WriteResult Write(ReadOnlySpan<byte> payload) => inner.Write(payload);
-
-        public WriteResult Write<T>(T value, RecordEncoder<T> encoder) => inner.Write(value, encoder);
-
-        public void Flush()
-        {
-            Flushes++;
-            inner.Flush();
-        }
-
-        public void Dispose() => inner.Dispose();
-    }
 }

@@ -1,5 +1,6 @@
 using System.Reactive.Subjects;
 using Kekbit.Core;
+using Kekbit.Reactive.Internal;
 
 namespace Kekbit.Reactive;
 
@@ -18,26 +19,21 @@ namespace Kekbit.Reactive;
 /// <typeparam name="T">The type of value.</typeparam>
 public sealed class ChannelObserver<T> : IObserver<T>, IDisposable
 {
-    private readonly IWriter _writer;
-    private readonly RecordEncoder<T> _encoder;
-    private readonly SinkOptions<T> _options;
     private readonly Subject<WriteFailure<T>> _failures = new();
+    private readonly SinkWriter<T> _sink;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _terminated;
-    private long _written;
     private Exception? _error;
 
     /// <summary>Creates an observer that writes into <paramref name="writer"/>, which it owns from now on.</summary>
-    /// <param name="writer">The channel's writer; closed when the observer completes, fails or stops.</param>
+    /// <param name="writer">The channel's writer; closed when the observer completes, fails, stops or is disposed.</param>
     /// <param name="encoder">Writes a value's bytes into the record; cache it to avoid allocating per call.</param>
     /// <param name="options">Failure policy; the defaults when null.</param>
     public ChannelObserver(IWriter writer, RecordEncoder<T> encoder, SinkOptions<T>? options = null)
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(encoder);
-        _writer = writer;
-        _encoder = encoder;
-        _options = (options ?? new SinkOptions<T>()).Validated();
+        _sink = new SinkWriter<T>(writer, encoder, (options ?? new SinkOptions<T>()).Validated(), _failures);
     }
 
     /// <summary>
@@ -47,20 +43,21 @@ public sealed class ChannelObserver<T> : IObserver<T>, IDisposable
     public IObservable<WriteFailure<T>> Failures => _failures;
 
     /// <summary>How many records were written.</summary>
-    public long Written => Interlocked.Read(ref _written);
+    public long Written => _sink.Written;
 
-    /// <summary>Whether the observer has terminated: completed, failed, or stopped by its policy.</summary>
+    /// <summary>Whether the observer has terminated: completed, failed, stopped by its policy, or disposed.</summary>
     public bool IsTerminated => Volatile.Read(ref _terminated) != 0;
 
     /// <summary>The error that terminated the observer: the one passed to <see cref="OnError"/>, or the <see cref="ChannelWriteException"/> that stopped it; null otherwise.</summary>
     public Exception? Error => Volatile.Read(ref _error);
 
-    /// <summary>Completes when the observer terminates: successfully on <see cref="OnCompleted"/>, faulted with <see cref="Error"/> otherwise.</summary>
+    /// <summary>Completes when the observer terminates: successfully on <see cref="OnCompleted"/> or <see cref="Dispose"/>, faulted with <see cref="Error"/> otherwise.</summary>
     public Task Completion => _completion.Task;
 
-    /// <summary>Writes <paramref name="value"/> as one record.</summary>
+    /// <summary>Writes <paramref name="value"/> as one record. Ignored once the observer has terminated, including when it is disposed while this call runs.</summary>
     /// <param name="value">The value to encode.</param>
     /// <exception cref="ChannelWriteException">The channel refused the record and the policy is <see cref="WriteFailurePolicy.Throw"/>, or <see cref="WriteFailurePolicy.Report"/> with nobody to report to.</exception>
+    /// <exception cref="InvalidOperationException">Called from inside this observer's own encoder.</exception>
     public void OnNext(T value)
     {
         if (Volatile.Read(ref _terminated) != 0)
@@ -68,37 +65,23 @@ public sealed class ChannelObserver<T> : IObserver<T>, IDisposable
             return;
         }
 
-        WriteResult result = _writer.Write(value, _encoder);
-        if (result.IsSuccess)
+        WriteStatus status = _sink.Write(value, out Exception? cause);
+        // A refusal after the observer terminated meanwhile (disposed from another thread, say) is the Rx grammar's
+        // "OnNext after Dispose": ignored, not reported.
+        if (status == WriteStatus.Success || Volatile.Read(ref _terminated) != 0)
         {
-            Interlocked.Increment(ref _written);
             return;
         }
 
-        var failure = new WriteFailure<T>(value, result.Status);
-        bool reported = false;
-        if (_options.OnFailure is Action<WriteFailure<T>> onFailure)
+        switch (_sink.OnRefused(value, status, cause, out ChannelWriteException? error))
         {
-            onFailure(failure);
-            reported = true;
-        }
-
-        if (_failures.HasObservers)
-        {
-            _failures.OnNext(failure);
-            reported = true;
-        }
-
-        var error = new ChannelWriteException(_writer.Metadata.ChannelId, result.Status);
-        switch (_options.FailurePolicy)
-        {
-            case WriteFailurePolicy.Report when reported:
+            case FailureAction.Continue:
                 return;
-            case WriteFailurePolicy.Stop:
+            case FailureAction.Stop:
                 Terminate(error);
                 return;
             default:
-                throw error;
+                throw error!;
         }
     }
 
@@ -115,13 +98,12 @@ public sealed class ChannelObserver<T> : IObserver<T>, IDisposable
 
     /// <summary>
     /// Ends the sink as <see cref="OnCompleted"/> does if it has not terminated yet (closing the channel), and
-    /// releases the subscribers of <see cref="Failures"/>.
+    /// completes <see cref="Failures"/>. Safe from any thread while <see cref="OnNext"/> runs: the write in flight
+    /// ends first (see <see cref="ShmWriter.Dispose"/>: bounded), the channel ends with CLOSE right after the last
+    /// complete record, and later calls are ignored. Called from inside this observer's encoder, the channel
+    /// closes when that write ends.
     /// </summary>
-    public void Dispose()
-    {
-        Terminate(null);
-        _failures.Dispose();
-    }
+    public void Dispose() => Terminate(null);
 
     private void Terminate(Exception? error)
     {
@@ -133,10 +115,11 @@ public sealed class ChannelObserver<T> : IObserver<T>, IDisposable
         Volatile.Write(ref _error, error);
         try
         {
-            _writer.Dispose();
+            _sink.Writer.Dispose();
         }
         finally
         {
+            // Completing (not disposing) the subject releases its subscribers and makes a racing OnNext's report a no-op.
             _failures.OnCompleted();
             if (error is null)
             {

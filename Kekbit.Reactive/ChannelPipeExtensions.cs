@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Kekbit.Core;
+using Kekbit.Reactive.Internal;
 
 namespace Kekbit.Reactive;
 
@@ -46,32 +47,14 @@ public static class ChannelPipeExtensions
 
     private static async Task<long> Drain<T>(ChannelReader<T> source, IWriter writer, RecordEncoder<T> encoder, SinkOptions<T> options, CancellationToken cancellationToken)
     {
-        long written = 0;
+        var sink = new SinkWriter<T>(writer, encoder, options);
         while (await source.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
         {
             int batch = 0;
             while (batch < options.BatchSize && source.TryRead(out T? item))
             {
                 batch++;
-                WriteResult result = writer.Write(item, encoder);
-                if (result.IsSuccess)
-                {
-                    written++;
-                    continue;
-                }
-
-                options.OnFailure?.Invoke(new WriteFailure<T>(item, result.Status));
-                var error = new ChannelWriteException(writer.Metadata.ChannelId, result.Status);
-                switch (options.FailurePolicy)
-                {
-                    case WriteFailurePolicy.Report when options.OnFailure is not null:
-                        continue;
-                    case WriteFailurePolicy.Stop:
-                        writer.Dispose();
-                        throw error;
-                    default:
-                        throw error;
-                }
+                sink.WriteOrThrow(item);
             }
 
             if (options.FlushEachBatch && batch > 0)
@@ -85,6 +68,6 @@ public static class ChannelPipeExtensions
             writer.Dispose();
         }
 
-        return written;
+        return sink.Written;
     }
 }

@@ -9,7 +9,16 @@ public sealed class ChannelWriteException : IOException
     /// <param name="channelId">The channel's id.</param>
     /// <param name="status">Why the channel refused the record.</param>
     public ChannelWriteException(ulong channelId, WriteStatus status)
-        : base($"Channel {channelId:x} refused a record: {Describe(status)}.")
+        : this(channelId, status, null)
+    {
+    }
+
+    /// <summary>Creates the exception with its cause.</summary>
+    /// <param name="channelId">The channel's id.</param>
+    /// <param name="status">Why the channel refused the record.</param>
+    /// <param name="innerException">What made the writer refuse it (an <see cref="ObjectDisposedException"/> from a writer disposed under the sink, say); null when the writer simply returned <paramref name="status"/>.</param>
+    public ChannelWriteException(ulong channelId, WriteStatus status, Exception? innerException)
+        : base($"Channel {channelId:x} refused a record: {Describe(status)}.", innerException)
     {
         ChannelId = channelId;
         Status = status;

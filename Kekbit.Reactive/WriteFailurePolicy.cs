@@ -4,7 +4,10 @@ namespace Kekbit.Reactive;
 
 /// <summary>
 /// What a sink does when the channel refuses a record (<see cref="WriteStatus.ChannelFull"/>,
-/// <see cref="WriteStatus.RecordTooLarge"/>, <see cref="WriteStatus.Closed"/>, <see cref="WriteStatus.WouldWait"/>).
+/// <see cref="WriteStatus.RecordTooLarge"/>, <see cref="WriteStatus.Closed"/>, <see cref="WriteStatus.WouldWait"/>; a writer
+/// that throws <see cref="ObjectDisposedException"/> counts as <see cref="WriteStatus.Closed"/>, with that exception as
+/// the <see cref="ChannelWriteException"/>'s inner exception). Every sink (<see cref="ChannelObserver{T}"/>, and
+/// <c>WriteAllAsync</c> over a <c>ChannelReader</c> or an <see cref="IAsyncEnumerable{T}"/>) applies the policy the same way.
 /// A refused record is never dropped silently: whatever the policy, the failure also goes to
 /// <see cref="SinkOptions{T}.OnFailure"/> and, for an observer, to <see cref="ChannelObserver{T}.Failures"/>.
 /// </summary>
