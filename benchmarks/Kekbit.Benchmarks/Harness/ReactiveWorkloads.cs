@@ -14,12 +14,12 @@ namespace Kekbit.Benchmarks.Harness;
 /// </summary>
 internal sealed class ReactiveWorkloads(TempRoot scratch, int payloadSize, long records)
 {
-    private static ulong _nextChannel = 1_000;
+    private static ulong s_nextChannel = 1_000;
     private readonly byte[] _payload = new byte[payloadSize];
 
     private ShmWriter NewWriter(out ulong channelId)
     {
-        channelId = Interlocked.Increment(ref _nextChannel);
+        channelId = Interlocked.Increment(ref s_nextChannel);
         int capacity = (int)Math.Min(Metadata.MaxCapacity, (records + 2) * ((8 + payloadSize + 7) & ~7L));
         return ShmWriter.Create(scratch.Path, Metadata.Create(1, channelId, capacity, payloadSize, 60_000, TickUnit.Millis), options: new ShmWriterOptions { PreTouch = true });
     }

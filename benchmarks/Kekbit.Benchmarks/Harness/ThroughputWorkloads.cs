@@ -10,7 +10,7 @@ namespace Kekbit.Benchmarks.Harness;
 /// <summary>Write-only, read-only and end-to-end throughput of Kekbit and its peers, one payload size at a time.</summary>
 internal sealed class ThroughputWorkloads(TempRoot scratch, int payloadSize, long records)
 {
-    private static ulong _nextChannel = 1;
+    private static ulong s_nextChannel = 1;
     private readonly byte[] _payload = Enumerable.Range(0, payloadSize).Select(i => (byte)i).ToArray();
 
     private long RecordSize => (8 + payloadSize + 7) & ~7L;
@@ -20,7 +20,7 @@ internal sealed class ThroughputWorkloads(TempRoot scratch, int payloadSize, lon
     /// <summary>A channel sized for the run, pre-touched unless <paramref name="fresh"/> (then its first writes pay the page faults).</summary>
     private ShmWriter NewWriter(out ulong channelId, bool fresh = false)
     {
-        channelId = Interlocked.Increment(ref _nextChannel);
+        channelId = Interlocked.Increment(ref s_nextChannel);
         return ShmWriter.Create(scratch.Path, Metadata.Create(1, channelId, Capacity, payloadSize, 60_000, TickUnit.Millis), options: new ShmWriterOptions { PreTouch = !fresh });
     }
 
