@@ -89,8 +89,8 @@ public sealed record Metadata
             throw new ArgumentOutOfRangeException(nameof(tickUnit), tickUnit, "Unknown tick unit.");
         }
 
-        long capacity = Math.Max(MinCapacity, ChannelFormat.Align8(capacityHint));
-        long maxRecordLength = ChannelFormat.Align8(Math.Min((long)maxRecordLengthHint + 8, (capacity / 128) - 8));
+        long capacity = Math.Max(MinCapacity, RecordLayout.AlignUp(capacityHint));
+        long maxRecordLength = Math.Min(RecordLayout.AlignUp((long)maxRecordLengthHint + RecordLayout.HeaderLength), ChannelFormat.MaxRecordLengthLimit(capacity));
         return new Metadata(writerId, channelId, (int)capacity, (int)maxRecordLength, timeout, tickUnit.UnixNow(timeProvider), tickUnit, ChannelFormat.Version);
     }
 

@@ -199,7 +199,7 @@ public sealed unsafe class ShmReader : IReader
         ulong length = Volatile.Read(ref *(ulong*)(_data + position));
         if (length <= _maxRecordLength)
         {
-            long next = position + ChannelFormat.Align8(ChannelFormat.RecordHeaderLength + (long)length);
+            long next = position + RecordLayout.RecordSize((long)length);
             if (next > _capacity)
             {
                 return Fail(ReadFailure.RecordBeyondCapacity);
@@ -239,7 +239,7 @@ public sealed unsafe class ShmReader : IReader
     public void SeekTo(long position)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (position < 0 || position % 8 != 0 || position > _capacity)
+        if (position < 0 || position % RecordLayout.Alignment != 0 || position > _capacity)
         {
             throw InvalidPosition(position, "it is not an 8-aligned offset inside the data area");
         }
@@ -259,7 +259,7 @@ public sealed unsafe class ShmReader : IReader
                 throw InvalidPosition(position, $"the published data ends at {current}");
             }
 
-            current += ChannelFormat.Align8(ChannelFormat.RecordHeaderLength + (long)length);
+            current += RecordLayout.RecordSize((long)length);
         }
 
         if (current != position)
