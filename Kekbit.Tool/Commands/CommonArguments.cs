@@ -26,11 +26,18 @@ internal static class CommonArguments
         return channel;
     }
 
-    /// <summary>A folder argument (ROOT); an empty word is a usage error.</summary>
+    /// <summary>A folder argument (ROOT); an empty word or an existing file is a usage error.</summary>
     public static Argument<string> Folder(string name, string description)
     {
         var folder = new Argument<string>(name) { HelpName = name.ToUpperInvariant(), Description = description };
         folder.Validators.Add(RejectEmptyWords);
+        folder.Validators.Add(result =>
+        {
+            if (result.Tokens.Count > 0 && File.Exists(result.Tokens[0].Value))
+            {
+                result.AddError($"'{result.Tokens[0].Value}' is a file, not a folder: {folder.HelpName} is the folder that holds channels (kekbit info FILE shows one channel)");
+            }
+        });
         return folder;
     }
 

@@ -24,11 +24,6 @@ internal static class LsCommand
 
     private static int Run(ToolConsole console, string root, bool json, CancellationToken cancellationToken)
     {
-        if (File.Exists(root))
-        {
-            throw new ToolException(ExitCodes.Usage, $"'{root}' is a file, not a folder: ls lists the channels under a root folder (kekbit info FILE shows one channel)");
-        }
-
         if (!Directory.Exists(root))
         {
             throw new ToolException(ExitCodes.Unavailable, $"{root}: no such folder");
