@@ -46,8 +46,9 @@ public sealed class HostileValueTests : IDisposable
             bool hasJson = command.Options.Any(o => o.Name == "--json");
             foreach (Option option in command.Options.Where(o => o is not HelpOption and not VersionOption))
             {
-                foreach (string value in HostileValues())
+                foreach (string hostile in HostileValues())
                 {
+                    string value = option.ValueType == typeof(string) ? Contained(hostile) : hostile;
                     string[] args = [command.Name, .. BaseArguments(command.Name, except: option.Name), option.Name, value];
                     runs += Check(args, AlwaysInvalid(option.ValueType, option.Name, value), failures);
                     if (hasJson && option.Name != "--json")
@@ -60,8 +61,9 @@ public sealed class HostileValueTests : IDisposable
             for (int position = 0; position < command.Arguments.Count; position++)
             {
                 Argument argument = command.Arguments[position];
-                foreach (string value in HostileValues())
+                foreach (string hostile in HostileValues())
                 {
+                    string value = argument.ValueType == typeof(string) || argument.ValueType == typeof(string[]) ? Contained(hostile) : hostile;
                     string[] positional = Positional(command.Name);
                     positional[position] = value;
                     var forms = new List<string[]> { positional };
@@ -144,6 +146,13 @@ public sealed class HostileValueTests : IDisposable
         _file,
         _missing,
     ];
+
+    /// <summary>
+    /// A relative path made to point inside the test's folder: write and bench create what they are given, and the
+    /// current folder is the test's own.
+    /// </summary>
+    private string Contained(string value) =>
+        value.Length == 0 || Path.IsPathRooted(value) ? value : Path.Combine(_root.Path, "relative", value);
 
     /// <summary>Whether <paramref name="value"/> cannot be valid for a value of <paramref name="type"/>, whatever the command.</summary>
     private bool AlwaysInvalid(Type type, string name, string value, bool oneWord = false)

@@ -62,7 +62,7 @@ public sealed class SignalTests
         using var parent = new TempRoot();
         // A folder that does not exist yet: bench creates it for its channel, and must remove it too.
         string folder = Path.Combine(parent.Path, "made", "by-bench");
-        using ChildProcess bench = StartTool("bench", "--records", "30000000", "--size", "0", "--folder", folder, "--json");
+        using ChildProcess bench = StartTool("bench", "--records", "20000000", "--size", "0", "--folder", folder, "--json");
         WaitUntil(() => Directory.Exists(folder) && Directory.EnumerateFiles(folder, "*.kekbit", SearchOption.AllDirectories).Any(), "bench's channel to appear", bench);
 
         Signal(bench, signal);
