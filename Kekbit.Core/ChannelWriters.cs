@@ -8,7 +8,7 @@ namespace Kekbit.Core;
 /// (<c>rw-s</c>) under the file's real path; elsewhere writers cannot be seen (<see cref="IsSupported"/> is false).
 /// </summary>
 /// <remarks>
-/// A process whose maps this one may not read (another user's, when not running as root) is invisible:
+/// A process of another user whose maps this one may not read (when not running as root) is invisible:
 /// <see cref="IsComplete"/> is then false, and <see cref="ChannelInspection"/> judges a channel with no visible
 /// writer by the readers' rule instead (live while the file changed within the channel's timeout). Take one snapshot
 /// for many inspections: a scan reads every process's maps.
@@ -29,7 +29,7 @@ public sealed class ChannelWriters
     /// <summary>Whether this host lets writers be seen at all (Linux with <c>/proc</c> mounted).</summary>
     public bool IsSupported => _writerByPath is not null;
 
-    /// <summary>Whether every process was examined; false when some could not be (other users' processes).</summary>
+    /// <summary>Whether every process that could be a writer was examined; false when other users' processes could not be.</summary>
     public bool IsComplete { get; }
 
     /// <summary>Takes a snapshot of the writable shared mappings of channel files on this host.</summary>
@@ -41,6 +41,7 @@ public sealed class ChannelWriters
         }
 
         var writers = new Dictionary<string, int>(StringComparer.Ordinal);
+        string? ownUser = UserOf("/proc/self");
         bool complete = true;
         foreach (string folder in Directory.EnumerateDirectories("/proc"))
         {
@@ -61,8 +62,13 @@ public sealed class ChannelWriters
             }
             catch (UnauthorizedAccessException)
             {
-                // Not ours to inspect: its writers, if any, are invisible.
-                complete = false;
+                // Another user's process (not ours to inspect): its writers, if any, are invisible. A process of our
+                // own user that hides its maps (not dumpable, like an init process or a setuid program) is no
+                // channel writer, or we could not tell channels apart at all.
+                if (ownUser is null || UserOf(folder) != ownUser)
+                {
+                    complete = false;
+                }
             }
             catch (IOException)
             {
@@ -106,6 +112,27 @@ public sealed class ChannelWriters
         {
             return fullPath;
         }
+    }
+
+    /// <summary>The real user id of process folder <paramref name="process"/>, from its world-readable <c>status</c>; null when unknown.</summary>
+    private static string? UserOf(string process)
+    {
+        try
+        {
+            foreach (string line in File.ReadLines(System.IO.Path.Combine(process, "status")))
+            {
+                if (line.StartsWith("Uid:", StringComparison.Ordinal))
+                {
+                    return line.Split('\t', StringSplitOptions.RemoveEmptyEntries).ElementAtOrDefault(1);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The process ended while we looked.
+        }
+
+        return null;
     }
 
     /// <summary>Parses a maps line, <c>address perms offset dev inode path</c>, keeping shared writable file mappings.</summary>

@@ -69,6 +69,24 @@ public sealed class ListingTests : IDisposable
     }
 
     [Fact]
+    public void A_channel_left_open_by_a_writer_that_exited_is_abandoned_at_once()
+    {
+        if (!ChannelWriters.Scan().IsComplete)
+        {
+            Assert.Skip("SKIPPED: other users' processes are invisible here, so a recent channel counts as live until its timeout");
+        }
+
+        ToolRun write = ToolRun.AsProcess("a\n"u8.ToArray(), "write", _root.Path, "1", "4", "--no-close");
+        ToolRun ls = ToolRun.InProcess("ls", _root.Path, "--json");
+
+        Assert.Equal(0, write.ExitCode);
+        using JsonDocument json = JsonDocument.Parse(ls.Output);
+        JsonElement channel = Assert.Single(json.RootElement.GetProperty("channels").EnumerateArray());
+        Assert.Equal("abandoned", channel.GetProperty("state").GetString());
+        Assert.Equal("not closed, and no process on this host maps it writable", channel.GetProperty("reason").GetString());
+    }
+
+    [Fact]
     public void A_live_channel_under_a_linked_root_is_live_and_names_its_writer()
     {
         Live(3, ShmWriterOptions.Default);
