@@ -125,14 +125,14 @@ public sealed record Metadata
         }
 
         uint capacity = BinaryPrimitives.ReadUInt32LittleEndian(header[ChannelFormat.CapacityOffset..]);
-        if (capacity < MinCapacity || capacity % 8 != 0 || capacity > MaxCapacity)
+        if (capacity < MinCapacity || capacity % RecordLayout.Alignment != 0 || capacity > MaxCapacity)
         {
             throw new ChannelException(ChannelError.InvalidCapacity, path, $"capacity {capacity} must be a multiple of 8 between {MinCapacity} and {MaxCapacity}");
         }
 
         uint maxRecordLength = BinaryPrimitives.ReadUInt32LittleEndian(header[ChannelFormat.MaxRecordLengthOffset..]);
         long limit = ChannelFormat.MaxRecordLengthLimit(capacity);
-        if (maxRecordLength % 8 != 0 || maxRecordLength > limit)
+        if (maxRecordLength % RecordLayout.Alignment != 0 || maxRecordLength > limit)
         {
             throw new ChannelException(ChannelError.InvalidMaxRecordLength, path, $"max record length {maxRecordLength} must be a multiple of 8 and at most {limit} for capacity {capacity}");
         }
