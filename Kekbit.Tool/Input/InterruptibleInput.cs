@@ -45,8 +45,9 @@ internal sealed class InterruptibleInput : Stream
 
         byte[] chunk = _chunk;
         Task<int> read = Task.Run(() => _input.Read(chunk, 0, count), CancellationToken.None);
-        read.Wait(_cancellationToken);
-        int bytes = read.Result;
+        // WaitAny throws only for the cancellation; a failed read rethrows its own exception (an IOException), unwrapped.
+        Task.WaitAny([read], _cancellationToken);
+        int bytes = read.GetAwaiter().GetResult();
         chunk.AsSpan(0, bytes).CopyTo(buffer.AsSpan(offset));
         return bytes;
     }
