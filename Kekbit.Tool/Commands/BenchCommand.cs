@@ -42,12 +42,18 @@ internal static class BenchCommand
 
     private static int Run(ToolConsole console, int records, int size, string? folder, bool json, CancellationToken cancellationToken)
     {
-        // Room for every record, and a max record length that takes the payload (capacity / 128 - 8 at least size).
-        long recordSize = RecordLayout.RecordSize(size);
-        long capacity = Math.Max((records * recordSize) + 64, 128 * (recordSize + RecordLayout.HeaderLength));
-        if (capacity > Metadata.MaxCapacity)
+        // Room for every record and the close marker; a large payload may need more, for the channel's max record
+        // length grows with its capacity: doubled until the channel takes it.
+        long capacity = (records * RecordLayout.RecordSize(size)) + RecordLayout.HeaderLength;
+        Metadata? metadata = null;
+        while (capacity <= Metadata.MaxCapacity && (metadata = Metadata.Create(0, 1, (int)capacity, size, 10_000, TickUnit.Millis)).MaxRecordLength < size)
         {
-            throw new ToolException(ExitCodes.Usage, string.Create(CultureInfo.InvariantCulture, $"{records} records of {size} bytes need a {capacity}-byte channel, more than a channel's {Metadata.MaxCapacity}: use fewer or smaller records"));
+            capacity = capacity == Metadata.MaxCapacity ? capacity + 1 : Math.Min(capacity * 2, Metadata.MaxCapacity);
+        }
+
+        if (capacity > Metadata.MaxCapacity || metadata is null)
+        {
+            throw new ToolException(ExitCodes.Usage, string.Create(CultureInfo.InvariantCulture, $"{records} records of {size} bytes need more than the largest channel, {Metadata.MaxCapacity} bytes: use fewer or smaller records"));
         }
 
         string parent = Path.GetFullPath(folder ?? (Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath()));
@@ -56,7 +62,6 @@ internal static class BenchCommand
         List<string> created = MissingFolders(parent);
         try
         {
-            var metadata = Metadata.Create(0, 1, (int)capacity, size, 10_000, TickUnit.Millis);
             Measurement[] results = console.IsInteractive && !json
                 ? console.RichError.Progress().Start(context => Measure(root, metadata, records, size, context, cancellationToken))
                 : Measure(root, metadata, records, size, null, cancellationToken);
