@@ -187,6 +187,18 @@ public sealed class ListingTests : IDisposable
     }
 
     [Fact]
+    public void Bench_sizes_its_channel_for_a_large_payload_and_refuses_an_impossible_one()
+    {
+        ToolRun large = ToolRun.InProcess("bench", "--records", "2", "--size", "100000", "--folder", _root.Path, "--json");
+        ToolRun impossible = ToolRun.InProcess("bench", "--records", "3", "--size", "2000000000", "--folder", _root.Path);
+
+        Assert.Equal(0, large.ExitCode);
+        Assert.Equal(2, impossible.ExitCode);
+        Assert.Contains("need more than the largest channel", Assert.Single(impossible.ErrorLines), StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_root.Path));
+    }
+
+    [Fact]
     public void A_write_refused_by_a_read_only_file_system_exits_with_the_io_error_code()
     {
         using TmpfsMount? readOnly = TmpfsMount.TryMount("1m", out string whyNot, readOnly: true);
