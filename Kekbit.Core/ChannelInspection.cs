@@ -168,7 +168,7 @@ public sealed class ChannelInspection
                 End = result.Status,
                 Failure = result.Failure,
                 LastRecordPosition = lastRecord,
-                FileLength = file.Length,
+                FileLength = file.Exists ? file.Length : 0, // Deleted since it was opened: the mapping still holds its data.
                 IsFileTruncated = reader.IsFileTruncated,
                 WriterProcessId = writer,
                 LastWriteTime = new DateTimeOffset(lastWrite, TimeSpan.Zero),
