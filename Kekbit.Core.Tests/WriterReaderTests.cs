@@ -20,7 +20,7 @@ public sealed class WriterReaderTests
         foreach (string word in words)
         {
             WriteResult result = writer.Write(Encoding.ASCII.GetBytes(word));
-            Assert.Equal(new WriteResult(WriteStatus.Success, (8 + word.Length + 7) & ~7), result);
+            Assert.Equal(new WriteResult(WriteStatus.Success, (int)RecordLayout.RecordSize(word.Length)), result);
         }
 
         foreach (string word in words)
@@ -29,7 +29,7 @@ public sealed class WriterReaderTests
             Assert.Equal(ReadStatus.Record, record.Status);
             Assert.Equal(expectedPosition, record.Position);
             Assert.Equal(word, Encoding.ASCII.GetString(record.Span));
-            expectedPosition += (8 + word.Length + 7) & ~7;
+            expectedPosition += RecordLayout.RecordSize(word.Length);
         }
 
         Assert.Equal(writer.WriteOffset, reader.Position);

@@ -89,8 +89,8 @@ public sealed record Metadata
             throw new ArgumentOutOfRangeException(nameof(tickUnit), tickUnit, "Unknown tick unit.");
         }
 
-        long capacity = Math.Max(MinCapacity, ChannelFormat.Align8(capacityHint));
-        long maxRecordLength = ChannelFormat.Align8(Math.Min((long)maxRecordLengthHint + 8, (capacity / 128) - 8));
+        long capacity = Math.Max(MinCapacity, RecordLayout.AlignUp(capacityHint));
+        long maxRecordLength = Math.Min(RecordLayout.AlignUp((long)maxRecordLengthHint + RecordLayout.HeaderLength), ChannelFormat.MaxRecordLengthLimit(capacity));
         return new Metadata(writerId, channelId, (int)capacity, (int)maxRecordLength, timeout, tickUnit.UnixNow(timeProvider), tickUnit, ChannelFormat.Version);
     }
 
@@ -125,14 +125,14 @@ public sealed record Metadata
         }
 
         uint capacity = BinaryPrimitives.ReadUInt32LittleEndian(header[ChannelFormat.CapacityOffset..]);
-        if (capacity < MinCapacity || capacity % 8 != 0 || capacity > MaxCapacity)
+        if (capacity < MinCapacity || capacity % RecordLayout.Alignment != 0 || capacity > MaxCapacity)
         {
             throw new ChannelException(ChannelError.InvalidCapacity, path, $"capacity {capacity} must be a multiple of 8 between {MinCapacity} and {MaxCapacity}");
         }
 
         uint maxRecordLength = BinaryPrimitives.ReadUInt32LittleEndian(header[ChannelFormat.MaxRecordLengthOffset..]);
         long limit = ChannelFormat.MaxRecordLengthLimit(capacity);
-        if (maxRecordLength % 8 != 0 || maxRecordLength > limit)
+        if (maxRecordLength % RecordLayout.Alignment != 0 || maxRecordLength > limit)
         {
             throw new ChannelException(ChannelError.InvalidMaxRecordLength, path, $"max record length {maxRecordLength} must be a multiple of 8 and at most {limit} for capacity {capacity}");
         }

@@ -220,7 +220,7 @@ public sealed unsafe class ShmReader : IReader
             // A Dispose on another thread may have retired the mapping between the check above and the load:
             // the length then came from the zero range. The acquire load orders this re-check after it.
             ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
-            long next = position + ChannelFormat.Align8(ChannelFormat.RecordHeaderLength + (long)length);
+            long next = position + RecordLayout.RecordSize((long)length);
             if (next > _capacity)
             {
                 return Fail(ReadFailure.RecordBeyondCapacity);
@@ -260,7 +260,7 @@ public sealed unsafe class ShmReader : IReader
     public void SeekTo(long position)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (position < 0 || position % 8 != 0 || position > _capacity)
+        if (position < 0 || position % RecordLayout.Alignment != 0 || position > _capacity)
         {
             throw InvalidPosition(position, "it is not an 8-aligned offset inside the data area");
         }
@@ -280,7 +280,7 @@ public sealed unsafe class ShmReader : IReader
                 throw InvalidPosition(position, $"the published data ends at {current}");
             }
 
-            current += ChannelFormat.Align8(ChannelFormat.RecordHeaderLength + (long)length);
+            current += RecordLayout.RecordSize((long)length);
         }
 
         // A racing Dispose may have let the walk above read zeros.

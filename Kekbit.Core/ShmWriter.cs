@@ -74,10 +74,10 @@ public sealed unsafe class ShmWriter : IWriter
     public int WriteOffset => _writeOffset;
 
     /// <summary>Bytes still available for records, headers and padding included: (capacity - write offset) rounded down to 8.</summary>
-    public int Available => (_capacity - _writeOffset) & ~7;
+    public int Available => (int)RecordLayout.Available(_capacity, _writeOffset);
 
     /// <summary>Whether the channel can take no further record (<see cref="Available"/> is 8 or less).</summary>
-    public bool IsFull => Available <= ChannelFormat.RecordHeaderLength;
+    public bool IsFull => RecordLayout.IsFull(_capacity, _writeOffset);
 
     /// <summary>Whether the writer was disposed: it takes no further record (the close itself may still be running).</summary>
     public bool IsClosed => Volatile.Read(ref _state) != Open;
@@ -467,7 +467,7 @@ public sealed unsafe class ShmWriter : IWriter
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private WriteResult Publish(int length)
     {
-        int size = (int)ChannelFormat.Align8(ChannelFormat.RecordHeaderLength + length);
+        int size = (int)RecordLayout.RecordSize(length);
         byte* slot = _data + _writeOffset;
         // Safe: size <= available, so the next slot is at most at the capacity, and the footer holds it.
         // Order matters: the next slot must read WATERMARK before this record's length makes it reachable.

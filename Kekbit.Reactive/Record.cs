@@ -47,7 +47,7 @@ public readonly struct Record : IEquatable<Record>
     public long Position { get; }
 
     /// <summary>The data-area offset just after this record: resuming there delivers the records that follow it.</summary>
-    public long NextPosition => Position + ((8 + (long)Payload.Length + 7) & ~7L);
+    public long NextPosition => Position + RecordLayout.RecordSize(Payload.Length);
 
     /// <summary>The record's bytes, a zero-copy view valid while its reader is not disposed.</summary>
     public ReadOnlyMemory<byte> Payload { get; }

@@ -102,6 +102,8 @@ internal static class ReferenceReader
         }
     }
 
+    // Deliberately not RecordLayout: the model derives the format from the text on its own, so that a mistake in
+    // the shared arithmetic shows up as a disagreement instead of being made twice.
     private static long Align8(long value) => (value + 7) & ~7L;
 }
 

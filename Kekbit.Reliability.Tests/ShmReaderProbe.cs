@@ -43,7 +43,7 @@ internal static class ShmReaderProbe
                     return ChannelOutcome.Ended(records, result.Status, result.Failure, result.Position);
                 }
 
-                if (result.Position <= previous || result.Position % 8 != 0)
+                if (result.Position <= previous || result.Position % RecordLayout.Alignment != 0)
                 {
                     throw new InvalidOperationException($"record positions went from {previous} to {result.Position}");
                 }

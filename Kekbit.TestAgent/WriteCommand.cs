@@ -13,7 +13,7 @@ internal static class WriteCommand
         long count = long.Parse(args.Positional(3), CultureInfo.InvariantCulture);
         int size = (int)args.Long("--size", 32);
         long every = args.Long("--every", 1000);
-        int capacity = (int)args.Long("--capacity", Math.Min(Metadata.MaxCapacity, (count + 1) * ((size + 15) & ~7)));
+        int capacity = (int)args.Long("--capacity", Math.Min(Metadata.MaxCapacity, (count + 1) * RecordLayout.RecordSize(size)));
         long timeoutMs = args.Long("--timeout-ms", 10_000);
         if (args.Has("--wait-go"))
         {

@@ -37,7 +37,7 @@ public sealed class ChannelStateTests : IDisposable
         var states = json.RootElement.GetProperty("channels").EnumerateArray()
             .ToDictionary(c => c.GetProperty("metadata").GetProperty("channelId").GetUInt64(), c => (c.GetProperty("state").GetString(), c.GetProperty("records").GetInt64()));
         Assert.Equal(("closed", 2L), states[1]);
-        Assert.Equal(("open", 1L), states[2]);
+        Assert.Equal(("live", 1L), states[2]);
         Assert.Equal(("abandoned", 5L), states[0x66]);
         Assert.Equal("full", states[4].Item1);
         Assert.Equal(("corrupted", 2L), states[101]);
@@ -114,7 +114,7 @@ public sealed class ChannelStateTests : IDisposable
         ToolRun run = ToolRun.InProcess("info", _root.Path, "9", "--json");
 
         using JsonDocument json = JsonDocument.Parse(run.Output);
-        Assert.Equal("open", json.RootElement.GetProperty("state").GetString());
+        Assert.Equal("live", json.RootElement.GetProperty("state").GetString());
         if (OperatingSystem.IsLinux())
         {
             Assert.Equal(Environment.ProcessId, json.RootElement.GetProperty("writerProcessId").GetInt32());

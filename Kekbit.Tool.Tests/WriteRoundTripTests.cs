@@ -134,7 +134,7 @@ public sealed class WriteRoundTripTests
             }
 
             text.Append('\n');
-            position += (8 + record.Length + 7) & ~7;
+            position += RecordLayout.RecordSize(record.Length);
         }
 
         return text.Append($"END {(closed ? "Closed" : "Nothing")} position={position}\n").ToString();

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.CommandLine.Invocation;
 using Kekbit.Tool.Commands;
 
 namespace Kekbit.Tool;
@@ -11,7 +10,9 @@ internal static class KekbitCli
         "Inspect, dump, follow, write, verify and benchmark kekbit channels (persistent memory-mapped data channels).\n\n" +
         "A channel is named by ROOT CHANNEL_ID (decimal or 0x hex) or by the path of its .kekbit file.\n\n" +
         "Exit codes: 0 success; 1 the channel's data is damaged; 2 invalid command line; 3 the channel cannot be opened;\n" +
-        "4 the channel refused a record or could not be created; 5 a followed channel timed out; 130 interrupted.";
+        "4 the channel refused a record or could not be created; 5 a followed channel timed out; 6 I/O error\n" +
+        "(permission denied, read-only file system); 130 interrupted (SIGINT); 143 terminated (SIGTERM).\n" +
+        "Errors are one line on stderr; with --json, also a JSON object {\"error\", \"exitCode\"} on stdout.";
 
     /// <summary>Parses <paramref name="args"/> and runs the command they name on <paramref name="console"/>.</summary>
     /// <returns>The process exit code (<see cref="ExitCodes"/>).</returns>
@@ -19,16 +20,11 @@ internal static class KekbitCli
     {
         RootCommand root = Build(console);
         ParseResult parse = root.Parse(args);
-        if (parse.Action is ParseErrorAction)
+        if (parse.Errors.Count > 0)
         {
-            // One error per line, then where to find help; parse errors are usage errors (exit code 2).
-            foreach (var error in parse.Errors)
-            {
-                console.Error.WriteLine($"kekbit: {error.Message}");
-            }
-
-            console.Error.WriteLine($"Run '{CommandPath(parse)} --help' for usage.");
-            return ExitCodes.Usage;
+            // A usage error: the first error and where to find help, on one line; exit code 2.
+            string message = CommandRunner.UsageMessage(parse.Errors[0].Message, CommandPath(parse));
+            return CommandRunner.Fail(console, message, ExitCodes.Usage, CommandRunner.WantsJson(parse));
         }
 
         var configuration = new InvocationConfiguration
@@ -36,9 +32,10 @@ internal static class KekbitCli
             Output = console.Out,
             Error = console.Error,
             EnableDefaultExceptionHandler = false,
+            // Signals are the tool's own business (Interruption): commands stop at safe points and exit 130 or 143.
+            ProcessTerminationTimeout = null,
         };
-        // Asynchronous invocation is what registers Ctrl+C and SIGTERM: they cancel the command's token.
-        int exitCode = parse.InvokeAsync(configuration).GetAwaiter().GetResult();
+        int exitCode = CommandRunner.Run(console, () => parse.Invoke(configuration), CommandPath(parse), CommandRunner.WantsJson(parse));
         console.Out.Flush();
         return exitCode;
     }

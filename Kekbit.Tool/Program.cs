@@ -1,3 +1,4 @@
 using Kekbit.Tool;
 
-return KekbitCli.Run(args, ToolConsole.CreateSystem());
+using var interruption = Interruption.ForProcess();
+return KekbitCli.Run(args, ToolConsole.CreateSystem(interruption));

@@ -6,7 +6,7 @@ namespace Kekbit.Tool;
 
 /// <summary>
 /// The streams a command talks to: data on <see cref="Out"/>, diagnostics and progress on <see cref="Error"/>,
-/// input from <see cref="In"/>. Tests pass their own to run the tool in-process.
+/// input from <see cref="In"/>, signals from <see cref="Interruption"/>. Tests pass their own to run the tool in-process.
 /// </summary>
 internal sealed class ToolConsole
 {
@@ -17,8 +17,9 @@ internal sealed class ToolConsole
     /// <summary>Tables and markup on <see cref="Out"/> for a terminal (see <see cref="Write"/>).</summary>
     private readonly IAnsiConsole _rich;
 
-    public ToolConsole(TextWriter output, TextWriter error, Stream input, bool isInteractive)
+    public ToolConsole(TextWriter output, TextWriter error, Stream input, bool isInteractive, Interruption? interruption = null)
     {
+        Interruption = interruption ?? Interruption.Manual();
         Out = output;
         Error = error;
         In = input;
@@ -41,6 +42,9 @@ internal sealed class ToolConsole
 
     /// <summary>Whether a person watches stderr: progress bars and colours are shown only then.</summary>
     public bool IsInteractive { get; }
+
+    /// <summary>SIGINT and SIGTERM, as a cancellation commands observe at safe points.</summary>
+    public Interruption Interruption { get; }
 
     /// <summary>Progress bars on <see cref="Error"/>.</summary>
     public IAnsiConsole RichError { get; }
@@ -71,13 +75,13 @@ internal sealed class ToolConsole
     }
 
     /// <summary>The process's own console. Output is buffered when redirected (a dump of millions of records must not flush per line).</summary>
-    public static ToolConsole CreateSystem()
+    public static ToolConsole CreateSystem(Interruption interruption)
     {
         TextWriter output = Console.IsOutputRedirected
             ? new StreamWriter(Console.OpenStandardOutput(), Utf8NoBom, 1 << 16) { NewLine = "\n", AutoFlush = false }
             : Console.Out;
         TextWriter error = Console.Error;
-        return new ToolConsole(output, error, Console.OpenStandardInput(), isInteractive: !Console.IsErrorRedirected);
+        return new ToolConsole(output, error, Console.OpenStandardInput(), isInteractive: !Console.IsErrorRedirected, interruption);
     }
 
     private static IAnsiConsole CreateRich(TextWriter writer, bool interactive)

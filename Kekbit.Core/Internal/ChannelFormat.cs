@@ -18,8 +18,8 @@ internal static class ChannelFormat
     /// <summary>Bytes after the data area, room for the final WATERMARK or CLOSE marker.</summary>
     public const int FooterLength = 32;
 
-    /// <summary>Bytes of the length slot that starts each record.</summary>
-    public const int RecordHeaderLength = 8;
+    /// <summary>Bytes of the length slot that starts each record (<see cref="RecordLayout.HeaderLength"/>).</summary>
+    public const int RecordHeaderLength = RecordLayout.HeaderLength;
 
     /// <summary>Stored in a length slot: nothing written here yet.</summary>
     public const ulong Watermark = 0xFFFF_FFFF_1111_1111;
@@ -34,17 +34,14 @@ internal static class ChannelFormat
     /// The largest capacity this implementation maps: the whole file must fit an <see cref="int"/>-sized
     /// view, so that records can be handed out as <see cref="ReadOnlyMemory{T}"/>.
     /// </summary>
-    public const int MaxCapacity = (int.MaxValue - DataOffset - FooterLength) & ~7;
+    public const int MaxCapacity = (int.MaxValue - DataOffset - FooterLength) & ~(RecordLayout.Alignment - 1);
 
     /// <summary>Byte offsets of the metadata fields.</summary>
     public const int SignatureOffset = 0, VersionOffset = 8, WriterIdOffset = 16, ChannelIdOffset = 24,
         CapacityOffset = 32, MaxRecordLengthOffset = 36, TimeoutOffset = 40, CreationTimeOffset = 48, TickUnitOffset = 56;
 
-    /// <summary>Rounds <paramref name="value"/> up to a multiple of 8.</summary>
-    public static long Align8(long value) => (value + 7) & ~7L;
-
     /// <summary>The largest max record length a channel of <paramref name="capacity"/> bytes may declare.</summary>
-    public static long MaxRecordLengthLimit(long capacity) => Align8((capacity / 128) - 8);
+    public static long MaxRecordLengthLimit(long capacity) => RecordLayout.AlignUp((capacity / 128) - RecordLayout.HeaderLength);
 
     /// <summary>The length of a file we create for a channel of <paramref name="capacity"/> bytes.</summary>
     public static long FileLength(long capacity) => DataOffset + capacity + FooterLength;

@@ -22,6 +22,8 @@ internal static class ChannelLocator
                 throw new ToolException(ExitCodes.Usage, $"'{words[0]}' is a folder: name a channel as ROOT CHANNEL_ID or as the path of its .kekbit file");
             case 1:
                 return Path.GetFullPath(words[0]);
+            case 2 when File.Exists(words[0]):
+                throw new ToolException(ExitCodes.Usage, $"'{words[0]}' is a file, not a root folder: name a channel as ROOT CHANNEL_ID or as the path of its .kekbit file");
             case 2:
                 return Path.GetFullPath(StorageLayout.ChannelFile(words[0], ParseId(words[1], "channel id")));
             default:

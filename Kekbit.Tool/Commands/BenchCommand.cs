@@ -15,12 +15,19 @@ internal static class BenchCommand
 
     public static Command Create(ToolConsole console)
     {
-        var records = new Option<int>("--records", "-r") { Description = "How many records to write and read.", HelpName = "N", DefaultValueFactory = _ => 1_000_000 };
-        var size = new Option<int>("--size", "-s") { Description = "Payload bytes per record.", HelpName = "BYTES", DefaultValueFactory = _ => 64 };
-        var folder = new Option<string?>("--folder") { Description = "Where to create the temporary channel (default: /dev/shm where present, else the temp folder). Deleted afterwards.", HelpName = "DIR" };
+        var records = CommonArguments.Number("--records", "-r", 1, int.MaxValue, 1_000_000, "How many records to write and read.");
+        var size = CommonArguments.Number("--size", "-s", 0, Metadata.MaxCapacity, 64, "Payload bytes per record.");
+        size.HelpName = "BYTES";
+        var folder = new Option<string?>("--folder") { Description = "Where to create the temporary channel (default: /dev/shm where present, else the temp folder). Everything bench creates there, missing folders included, is deleted afterwards.", HelpName = "DIR" };
+        folder.Validators.Add(result =>
+        {
+            string? value = result.Tokens.Count == 0 ? null : result.Tokens[0].Value;
+            if (value is not null && (value.Length == 0 || File.Exists(value)))
+            {
+                result.AddError(value.Length == 0 ? "--folder is empty: name a folder" : $"--folder '{value}' is a file, not a folder");
+            }
+        });
         var json = CommonArguments.Json();
-        records.Validators.Add(result => RejectBelow(result, result.GetValueOrDefault<int>(), 1));
-        size.Validators.Add(result => RejectBelow(result, result.GetValueOrDefault<int>(), 0));
         var command = new Command("bench", "Measure write and read throughput on a temporary channel, with progress; the channel is deleted afterwards.")
         {
             records,
@@ -35,18 +42,26 @@ internal static class BenchCommand
 
     private static int Run(ToolConsole console, int records, int size, string? folder, bool json, CancellationToken cancellationToken)
     {
-        long recordSize = (8 + size + 7) & ~7L;
-        long capacity = (records * recordSize) + 64;
-        if (capacity > Metadata.MaxCapacity)
+        // Room for every record and the close marker; a large payload may need more, for the channel's max record
+        // length grows with its capacity: doubled until the channel takes it.
+        long capacity = (records * RecordLayout.RecordSize(size)) + RecordLayout.HeaderLength;
+        Metadata? metadata = null;
+        while (capacity <= Metadata.MaxCapacity && (metadata = Metadata.Create(0, 1, (int)capacity, size, 10_000, TickUnit.Millis)).MaxRecordLength < size)
         {
-            throw new ToolException(ExitCodes.Usage, string.Create(CultureInfo.InvariantCulture, $"{records} records of {size} bytes need {capacity} bytes, more than a channel's {Metadata.MaxCapacity}: use fewer or smaller records"));
+            capacity = capacity == Metadata.MaxCapacity ? capacity + 1 : Math.Min(capacity * 2, Metadata.MaxCapacity);
         }
 
-        string parent = folder ?? (Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath());
+        if (capacity > Metadata.MaxCapacity || metadata is null)
+        {
+            throw new ToolException(ExitCodes.Usage, string.Create(CultureInfo.InvariantCulture, $"{records} records of {size} bytes need more than the largest channel, {Metadata.MaxCapacity} bytes: use fewer or smaller records"));
+        }
+
+        string parent = Path.GetFullPath(folder ?? (Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath()));
         string root = Path.Combine(parent, string.Create(CultureInfo.InvariantCulture, $"kekbit-bench-{Environment.ProcessId}-{Guid.NewGuid():N}"));
+        // The folders the channel's creation will add above root: removed afterwards too, deepest first.
+        List<string> created = MissingFolders(parent);
         try
         {
-            var metadata = Metadata.Create(0, 1, (int)capacity, Math.Max(size, 8), 10_000, TickUnit.Millis);
             Measurement[] results = console.IsInteractive && !json
                 ? console.RichError.Progress().Start(context => Measure(root, metadata, records, size, context, cancellationToken))
                 : Measure(root, metadata, records, size, null, cancellationToken);
@@ -59,7 +74,27 @@ internal static class BenchCommand
             {
                 Directory.Delete(root, recursive: true);
             }
+
+            foreach (string missing in created)
+            {
+                if (Directory.Exists(missing) && !Directory.EnumerateFileSystemEntries(missing).Any())
+                {
+                    Directory.Delete(missing);
+                }
+            }
         }
+    }
+
+    /// <summary><paramref name="folder"/> and those of its parents that do not exist yet, deepest first.</summary>
+    private static List<string> MissingFolders(string folder)
+    {
+        var missing = new List<string>();
+        for (string? current = folder; current is not null && !Directory.Exists(current); current = Path.GetDirectoryName(current))
+        {
+            missing.Add(current);
+        }
+
+        return missing;
     }
 
     private static Measurement[] Measure(string root, Metadata metadata, int records, int size, ProgressContext? progress, CancellationToken cancellationToken)
@@ -161,14 +196,6 @@ internal static class BenchCommand
         }
 
         console.Write(table);
-    }
-
-    private static void RejectBelow(System.CommandLine.Parsing.OptionResult result, int value, int min)
-    {
-        if (value < min)
-        {
-            result.AddError(string.Create(CultureInfo.InvariantCulture, $"{result.Option.Name} must be at least {min}."));
-        }
     }
 
     private sealed record Measurement(string Phase, long Records, long Bytes, TimeSpan Time)

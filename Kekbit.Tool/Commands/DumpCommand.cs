@@ -16,10 +16,8 @@ internal static class DumpCommand
     {
         var channel = CommonArguments.Channel();
         var text = new Option<bool>("--text", "-t") { Description = "Print payloads as UTF-8 text (control characters and invalid bytes escaped) instead of hex." };
-        var from = new Option<long>("--from") { Description = "Skip the first N records.", HelpName = "N" };
-        var count = new Option<long?>("--count", "-n") { Description = "Print at most N records; END then tells what follows (Record: more records at that position).", HelpName = "N" };
-        from.Validators.Add(result => RejectNegative(result, result.GetValueOrDefault<long>()));
-        count.Validators.Add(result => RejectNegative(result, result.GetValueOrDefault<long?>() ?? 0));
+        var from = CommonArguments.Number("--from", null, 0L, long.MaxValue, 0L, "Skip the first N records.");
+        var count = CommonArguments.OptionalNumber("--count", "-n", 0L, long.MaxValue, "Print at most N records; END then tells what follows (Record: more records at that position). 0 prints nothing.");
         var command = new Command("dump", "Print every record as '<length> <hex>' and a last line 'END <Closed|Nothing|Failed> position=<bytes>'. Exit code 1 when the data is damaged.")
         {
             channel,
@@ -34,6 +32,13 @@ internal static class DumpCommand
 
     private static int Run(ToolConsole console, string channelFile, bool text, long from, long? count)
     {
+        if (count == 0)
+        {
+            // Nothing asked for: nothing printed, as head -n 0. The channel is still opened, so a bad one is reported.
+            using ShmReader _ = ShmReader.Open(channelFile);
+            return ExitCodes.Success;
+        }
+
         using ShmReader reader = ShmReader.Open(channelFile);
         ReadResult end;
         if (!text && from == 0 && count is null)
@@ -51,7 +56,7 @@ internal static class DumpCommand
 
     /// <summary>Reports damage in the data area as one line on stderr; exit code <see cref="ExitCodes.Damaged"/>.</summary>
     public static int ReportDamage(ToolConsole console, string channelFile, ReadResult end) =>
-        CommandRunner.Fail(console, string.Create(CultureInfo.InvariantCulture, $"{channelFile}: damaged at position {end.Position}: {Names.Explain(end.Failure)} ({end.Failure})"), ExitCodes.Damaged);
+        CommandRunner.Fail(console, string.Create(CultureInfo.InvariantCulture, $"{channelFile}: damaged at position {end.Position}: {ChannelInspection.Describe(end.Failure)} ({end.Failure})"), ExitCodes.Damaged);
 
     private static ReadResult WriteRange(ShmReader reader, TextWriter output, bool text, long from, long count)
     {
@@ -97,13 +102,5 @@ internal static class DumpCommand
         }
 
         output.Write('\n');
-    }
-
-    private static void RejectNegative(System.CommandLine.Parsing.OptionResult result, long value)
-    {
-        if (value < 0)
-        {
-            result.AddError($"{result.Option.Name} must not be negative.");
-        }
     }
 }

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Kekbit.Core;
-using Kekbit.Tool.Channels;
 using Kekbit.Tool.Output;
 using Spectre.Console;
 
@@ -14,7 +13,7 @@ internal static class InfoCommand
     {
         var channel = CommonArguments.Channel();
         var json = CommonArguments.Json();
-        var command = new Command("info", "Show a channel's metadata (every field, creation time as a date too), state, records and sizes.")
+        var command = new Command("info", "Show a channel's metadata (every field, creation time as a date too), state (and why, when abandoned), records, sizes and its writer process.")
         {
             channel,
             json,
@@ -25,10 +24,15 @@ internal static class InfoCommand
 
     private static int Run(ToolConsole console, string channelFile, bool json)
     {
-        ChannelReport report = ChannelInspector.Inspect(channelFile, WriterProcesses.Scan());
+        ChannelInspection report = ChannelInspection.Inspect(channelFile, ChannelWriters.Scan());
+        if (report.OpenError is ChannelError error)
+        {
+            return CommandRunner.Fail(console, $"{report.Path}: {report.Reason}", CommandRunner.ExitCodeOf(error), json);
+        }
+
         if (json)
         {
-            JsonOutput.Write(console.Out, writer => JsonOutput.WriteReport(writer, report));
+            JsonOutput.Write(console.Out, writer => JsonOutput.WriteInspection(writer, report));
             return ExitCodes.Success;
         }
 
@@ -38,7 +42,7 @@ internal static class InfoCommand
         string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 
         Row("path", report.Path);
-        grid.AddRow("state", LsCommand.StateMarkup(report.State) + (report.IsClosed && report.State == ChannelState.Full ? " (and closed)" : string.Empty));
+        grid.AddRow("state", LsCommand.StateMarkup(report.State) + (report.IsClosed && report.State == ChannelState.Full ? " (and closed)" : string.Empty) + (report.State == ChannelState.Abandoned && report.Reason is not null ? Markup.Escape($": {report.Reason}") : string.Empty));
         Row("format version", metadata.VersionText);
         Row("writer id", Inv($"{metadata.WriterId} ({Names.Hex(metadata.WriterId)})"));
         Row("channel id", Inv($"{metadata.ChannelId} ({Names.Hex(metadata.ChannelId)})"));
@@ -52,7 +56,7 @@ internal static class InfoCommand
         Row("timeout", Inv($"{metadata.Timeout} {Names.Of(metadata.TickUnit)} ({metadata.TimeoutSpan})"));
         Row("tick unit", Inv($"{Names.Of(metadata.TickUnit)} (id {(byte)metadata.TickUnit})"));
         Row("creation time", Inv($"{metadata.CreationTime} {Names.Of(metadata.TickUnit)} since the Unix epoch = {metadata.CreatedAt:yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'}"));
-        Row("records", Names.Count(report.Records));
+        Row("records", Names.Count(report.RecordCount));
         Row("bytes used", Inv($"{report.BytesUsed} of {metadata.Capacity} ({Names.Percent(report.FillPercent)})"));
         Row("available", Inv($"{report.Available} bytes"));
         Row("end of data", EndText(report));
@@ -64,10 +68,10 @@ internal static class InfoCommand
         return ExitCodes.Success;
     }
 
-    private static string EndText(ChannelReport report) => report.End switch
+    private static string EndText(ChannelInspection report) => report.End switch
     {
         ReadStatus.Closed => string.Create(CultureInfo.InvariantCulture, $"CLOSE marker at position {report.BytesUsed}"),
         ReadStatus.Nothing => string.Create(CultureInfo.InvariantCulture, $"nothing yet at position {report.BytesUsed} (not closed)"),
-        _ => string.Create(CultureInfo.InvariantCulture, $"damaged at position {report.BytesUsed}: {Names.Explain(report.Failure)} ({report.Failure})"),
+        _ => report.Reason ?? string.Empty,
     };
 }

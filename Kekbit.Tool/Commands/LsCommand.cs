@@ -11,18 +11,18 @@ internal static class LsCommand
 {
     public static Command Create(ToolConsole console)
     {
-        var root = new Argument<string>("root") { HelpName = "ROOT", Description = "The root folder that holds channels." };
+        var root = CommonArguments.Folder("root", "The root folder that holds channels.");
         var json = CommonArguments.Json();
-        var command = new Command("ls", "List every channel under a root folder: id, writer id, state (open, closed, full, abandoned, corrupted), records, bytes used and fill.")
+        var command = new Command("ls", "List every channel under a root folder: id, writer id, state (live, closed, full, abandoned, corrupted, creating, unreadable), records, bytes used and fill. Folders that cannot be read are skipped with a warning; why a channel is corrupted or unreadable is said on stderr.")
         {
             root,
             json,
         };
-        CommandRunner.SetBody(command, console, (parse, _) => Run(console, parse.GetValue(root)!, parse.GetValue(json)));
+        CommandRunner.SetBody(command, console, (parse, cancellationToken) => Run(console, parse.GetValue(root)!, parse.GetValue(json), cancellationToken));
         return command;
     }
 
-    private static int Run(ToolConsole console, string root, bool json)
+    private static int Run(ToolConsole console, string root, bool json, CancellationToken cancellationToken)
     {
         if (!Directory.Exists(root))
         {
@@ -30,10 +30,21 @@ internal static class LsCommand
         }
 
         string fullRoot = Path.GetFullPath(root);
-        string[] files = Directory.GetFiles(fullRoot, "*" + StorageLayout.ChannelExtension, SearchOption.AllDirectories);
-        Array.Sort(files, StringComparer.Ordinal);
-        WriterProcesses writers = WriterProcesses.Scan();
-        var reports = files.Select(file => ChannelInspector.InspectOrDescribe(file, writers)).ToList();
+        var skipped = new List<(string Folder, string Reason)>();
+        List<string> files = ChannelFiles.Find(fullRoot, (folder, reason) => skipped.Add((folder, reason)));
+        ChannelWriters writers = ChannelWriters.Scan();
+        var inspections = new List<ChannelInspection>(files.Count);
+        foreach (string file in files)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            inspections.Add(ChannelInspection.Inspect(file, writers, cancellationToken: cancellationToken));
+        }
+
+        foreach ((string folder, string reason) in skipped)
+        {
+            console.Error.WriteLine($"kekbit: warning: skipped {folder}: {reason}");
+        }
+
         if (json)
         {
             JsonOutput.Write(console.Out, writer =>
@@ -41,9 +52,19 @@ internal static class LsCommand
                 writer.WriteStartObject();
                 writer.WriteString("root", fullRoot);
                 writer.WriteStartArray("channels");
-                foreach (ChannelReport report in reports)
+                foreach (ChannelInspection inspection in inspections)
                 {
-                    JsonOutput.WriteReport(writer, report);
+                    JsonOutput.WriteInspection(writer, inspection);
+                }
+
+                writer.WriteEndArray();
+                writer.WriteStartArray("skipped");
+                foreach ((string folder, string reason) in skipped)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString("folder", folder);
+                    writer.WriteString("reason", reason);
+                    writer.WriteEndObject();
                 }
 
                 writer.WriteEndArray();
@@ -52,7 +73,7 @@ internal static class LsCommand
             return ExitCodes.Success;
         }
 
-        if (reports.Count == 0)
+        if (inspections.Count == 0)
         {
             console.Error.WriteLine($"kekbit: no channels under {fullRoot}");
             return ExitCodes.Success;
@@ -65,27 +86,36 @@ internal static class LsCommand
             table.Columns[column].RightAligned();
         }
 
-        foreach (ChannelReport report in reports)
+        foreach (ChannelInspection inspection in inspections)
         {
-            Metadata? metadata = report.Metadata;
+            Metadata? metadata = inspection.Metadata;
             table.AddRow(
                 Markup.Escape(metadata is null ? "?" : Names.Hex(metadata.ChannelId)),
                 metadata is null ? "?" : Names.Decimal(metadata.WriterId),
-                StateMarkup(report.State),
-                Markup.Escape(Names.Count(report.Records)),
-                Markup.Escape(Names.Bytes(report.BytesUsed)),
-                Markup.Escape(Names.Percent(report.FillPercent)),
-                Markup.Escape(Path.GetRelativePath(fullRoot, report.Path)));
+                StateMarkup(inspection.State),
+                Markup.Escape(Names.Count(inspection.RecordCount)),
+                Markup.Escape(Names.Bytes(inspection.BytesUsed)),
+                Markup.Escape(Names.Percent(inspection.FillPercent)),
+                Markup.Escape(Path.GetRelativePath(fullRoot, inspection.Path)));
         }
 
         console.Write(table);
+        console.Out.Flush();
+        foreach (ChannelInspection inspection in inspections)
+        {
+            if (inspection.State is ChannelState.Corrupted or ChannelState.Unreadable or ChannelState.Creating)
+            {
+                console.Error.WriteLine($"kekbit: {Path.GetRelativePath(fullRoot, inspection.Path)} is {Names.Of(inspection.State)}: {inspection.Reason}");
+            }
+        }
+
         return ExitCodes.Success;
     }
 
     /// <summary>The state, coloured when a person is watching.</summary>
     public static string StateMarkup(ChannelState state) => state switch
     {
-        ChannelState.Open => "[green]open[/]",
+        ChannelState.Live => "[green]live[/]",
         ChannelState.Closed => "closed",
         ChannelState.Full => "[yellow]full[/]",
         ChannelState.Abandoned => "[yellow]abandoned[/]",

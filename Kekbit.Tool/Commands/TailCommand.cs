@@ -12,16 +12,9 @@ internal static class TailCommand
     public static Command Create(ToolConsole console)
     {
         var channel = CommonArguments.Channel();
-        var lines = new Option<int>("--lines", "-n") { Description = "How many of the last records to print first.", HelpName = "N", DefaultValueFactory = _ => 10 };
+        var lines = CommonArguments.Number("--lines", "-n", 0, int.MaxValue, 10, "How many of the last records to print first.");
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep printing new records until the channel closes, times out (exit code 5) or is damaged." };
         var hex = new Option<bool>("--hex", "-x") { Description = "Print records as '<length> <hex>' (the dump format) instead of text." };
-        lines.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() < 0)
-            {
-                result.AddError("--lines must not be negative.");
-            }
-        });
         var command = new Command("tail", "Print the last records of a channel as text, one per line (newlines and control characters escaped); with -f keep following it.")
         {
             channel,
@@ -37,7 +30,7 @@ internal static class TailCommand
     private static int Run(ToolConsole console, string channelFile, int lines, bool follow, bool hex, CancellationToken cancellationToken)
     {
         using ShmReader channel = ShmReader.Open(channelFile);
-        channel.SeekTo(StartOfLast(channel, lines));
+        channel.SeekTo(StartOfLast(channel, lines, cancellationToken));
         using IReader reader = follow ? new TimeoutReader(channel) : channel;
         TextWriter output = console.Out;
         var backoff = default(PollBackoff);
@@ -81,24 +74,39 @@ internal static class TailCommand
         };
     }
 
-    /// <summary>Walks the channel once and returns the position of the first of its last <paramref name="count"/> records.</summary>
-    private static long StartOfLast(ShmReader channel, int count)
+    /// <summary>
+    /// Returns the position of the first of the channel's last <paramref name="count"/> records: one walk counts the
+    /// records, a second skips all but the last <paramref name="count"/>. No memory grows with the count.
+    /// </summary>
+    private static long StartOfLast(ShmReader channel, int count, CancellationToken cancellationToken)
     {
-        // A ring of the last `count` record positions: the oldest one is where printing starts.
-        long[] ring = new long[Math.Max(count, 1)];
-        long seen = 0;
+        long total = 0;
         ReadResult result;
         while ((result = channel.TryRead()).IsRecord)
         {
-            ring[seen % ring.Length] = result.Position;
-            seen++;
+            if ((++total & 0xFFFF) == 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
         }
 
-        if (count == 0 || seen == 0)
+        long end = result.Position;
+        if (total <= count)
         {
-            return result.Position;
+            return 0;
         }
 
-        return seen <= count ? ring[0] : ring[seen % count];
+        if (count == 0)
+        {
+            return end;
+        }
+
+        channel.SeekTo(0);
+        for (long skip = total - count; skip > 0; skip--)
+        {
+            channel.TryRead();
+        }
+
+        return channel.Position;
     }
 }

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Kekbit.Core;
-using Kekbit.Tool.Channels;
 using Kekbit.Tool.Output;
 using Spectre.Console;
 
@@ -12,9 +11,6 @@ internal static class VerifyCommand
 {
     /// <summary>Channels with more data than this show a progress bar while they are walked (when a person watches).</summary>
     private const long ProgressBarFrom = 64L << 20;
-
-    /// <summary>Where the data area starts in the file, to give damage positions as file offsets too.</summary>
-    private const long DataOffset = 1024;
 
     public static Command Create(ToolConsole console)
     {
@@ -32,10 +28,15 @@ internal static class VerifyCommand
 
     private static int Run(ToolConsole console, string channelFile, bool json, CancellationToken cancellationToken)
     {
-        ChannelReport report = Walk(console, channelFile, cancellationToken);
+        ChannelInspection report = Walk(console, channelFile, cancellationToken);
+        if (report.OpenError is ChannelError error)
+        {
+            return CommandRunner.Fail(console, $"{report.Path}: {report.Reason}", CommandRunner.ExitCodeOf(error), json);
+        }
+
         if (json)
         {
-            JsonOutput.Write(console.Out, writer => JsonOutput.WriteReport(writer, report));
+            JsonOutput.Write(console.Out, writer => JsonOutput.WriteInspection(writer, report));
         }
         else
         {
@@ -45,13 +46,13 @@ internal static class VerifyCommand
         return report.IsHealthy ? ExitCodes.Success : ExitCodes.Damaged;
     }
 
-    private static ChannelReport Walk(ToolConsole console, string channelFile, CancellationToken cancellationToken)
+    private static ChannelInspection Walk(ToolConsole console, string channelFile, CancellationToken cancellationToken)
     {
-        WriterProcesses writers = WriterProcesses.Scan();
+        ChannelWriters writers = ChannelWriters.Scan();
         long fileLength = File.Exists(channelFile) ? new FileInfo(channelFile).Length : 0;
         if (!console.IsInteractive || fileLength < ProgressBarFrom)
         {
-            return ChannelInspector.Inspect(channelFile, writers, cancellationToken: cancellationToken);
+            return ChannelInspection.Inspect(channelFile, writers, cancellationToken: cancellationToken);
         }
 
         return console.RichError.Progress()
@@ -59,20 +60,20 @@ internal static class VerifyCommand
             .Start(context =>
             {
                 ProgressTask task = context.AddTask("verifying", maxValue: fileLength);
-                ChannelReport report = ChannelInspector.Inspect(channelFile, writers, walked => task.Value = walked, cancellationToken);
+                ChannelInspection report = ChannelInspection.Inspect(channelFile, writers, new InlineProgress(walked => task.Value = walked), cancellationToken);
                 task.Value = task.MaxValue;
                 return report;
             });
     }
 
-    private static string Verdict(ChannelReport report)
+    private static string Verdict(ChannelInspection report)
     {
         Metadata metadata = report.Metadata!;
         string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
-        string records = Inv($"{report.Records} record{(report.Records == 1 ? "" : "s")}");
+        string records = Inv($"{report.RecordCount} record{(report.RecordCount == 1 ? "" : "s")}");
         if (report.End == ReadStatus.Failed)
         {
-            return Inv($"{report.Path}: corrupted at position {report.BytesUsed} (file offset {DataOffset + report.BytesUsed}): {Names.Explain(report.Failure)} ({report.Failure}); {records} intact before it");
+            return Inv($"{report.Path}: corrupted at position {report.BytesUsed} (file offset {ChannelInspection.FileOffsetOf(report.BytesUsed)}): {ChannelInspection.Describe(report.Failure)} ({report.Failure}); {records} intact before it");
         }
 
         if (report.IsMisplaced)
@@ -85,5 +86,11 @@ internal static class VerifyCommand
         return report.IsFileTruncated
             ? verdict + Inv($"; note: the file is {metadata.FileLength - report.FileLength} bytes short of its data area, as kekbit 0.3.5 writes it")
             : verdict;
+    }
+
+    /// <summary>Reports progress on the walking thread itself (<see cref="Progress{T}"/> would post it elsewhere, late).</summary>
+    private sealed class InlineProgress(Action<long> report) : IProgress<long>
+    {
+        public void Report(long value) => report(value);
     }
 }

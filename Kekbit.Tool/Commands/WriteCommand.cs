@@ -14,37 +14,39 @@ internal static class WriteCommand
 {
     public static Command Create(ToolConsole console)
     {
-        var root = new Argument<string>("root") { HelpName = "ROOT", Description = "The root folder to create the channel under (created if missing)." };
+        var root = CommonArguments.Folder("root", "The root folder to create the channel under (created if missing).");
         var writerId = CommonArguments.Id("writer id", "The writer's id (decimal or 0x hex).");
         var channelId = CommonArguments.Id("channel id", "The channel's id (decimal or 0x hex); it decides the file's path under ROOT.");
         writerId.HelpName = "WRITER_ID";
         channelId.HelpName = "CHANNEL_ID";
-        var capacity = new Option<int>("--capacity") { Description = "Data area size in bytes (at least 16384, rounded up to 8).", HelpName = "BYTES", DefaultValueFactory = _ => 1 << 20 };
-        var maxLength = new Option<int>("--max-length") { Description = "The largest record you intend to write, in bytes (the channel's limit is this + 8, rounded up to 8, at most capacity/128 - 8).", HelpName = "BYTES", DefaultValueFactory = _ => 1024 };
-        var timeout = new Option<ulong>("--timeout") { Description = "How long readers wait for a record before they consider the writer gone, in --tick units.", HelpName = "TICKS", DefaultValueFactory = _ => 10_000 };
-        var tick = new Option<TickUnit>("--tick") { Description = "The channel's time unit.", DefaultValueFactory = _ => TickUnit.Millis };
+        var capacity = CommonArguments.Number("--capacity", null, 0, Metadata.MaxCapacity, 1 << 20, "Data area size in bytes (at least 16384, rounded up to 8).");
+        var maxLength = CommonArguments.Number("--max-length", null, 0, Metadata.MaxCapacity, 1024, "The largest record you intend to write, in bytes (the channel's limit is this + 8, rounded up to 8, at most capacity/128 - 8).");
+        var timeout = CommonArguments.Number("--timeout", null, 0UL, ulong.MaxValue, 10_000UL, "How long readers wait for a record before they consider the writer gone, in --tick units.");
+        var tick = CommonArguments.TickUnitOption("--tick", TickUnit.Millis, "The channel's time unit.");
+        capacity.HelpName = maxLength.HelpName = "BYTES";
+        timeout.HelpName = "TICKS";
         var frames = new Option<bool>("--frames") { Description = "Read length-prefixed binary frames (u32 little-endian length, then the bytes) instead of lines." };
         var noClose = new Option<bool>("--no-close") { Description = "Leave the channel open at the end of the input (readers then wait, and time out)." };
         var json = CommonArguments.Json();
-        capacity.Validators.Add(result => RejectOutOfRange(result, result.GetValueOrDefault<int>(), Metadata.MaxCapacity));
-        maxLength.Validators.Add(result => RejectOutOfRange(result, result.GetValueOrDefault<int>(), Metadata.MaxCapacity));
-        var command = new Command("write", "Create a channel and write each line of standard input as a record (or binary frames with --frames); close it at the end of the input.")
+        var command = new Command("write", "Create a channel and write each line of standard input as a record (or binary frames with --frames); close it at the end of the input. On SIGINT or SIGTERM, stop reading, keep the records written so far, close the channel and exit 130 or 143.")
         {
             root, writerId, channelId, capacity, maxLength, timeout, tick, frames, noClose, json,
         };
-        CommandRunner.SetBody(command, console, (parse, _) =>
+        CommandRunner.SetBody(command, console, (parse, cancellationToken) =>
         {
             var metadata = Metadata.Create(parse.GetValue(writerId), parse.GetValue(channelId), parse.GetValue(capacity), parse.GetValue(maxLength), parse.GetValue(timeout), parse.GetValue(tick));
-            return Run(console, parse.GetValue(root)!, metadata, parse.GetValue(frames), !parse.GetValue(noClose), parse.GetValue(json));
+            return Run(console, parse.GetValue(root)!, metadata, parse.GetValue(frames), !parse.GetValue(noClose), parse.GetValue(json), cancellationToken);
         });
         return command;
     }
 
-    private static int Run(ToolConsole console, string root, Metadata metadata, bool frames, bool close, bool json)
+    private static int Run(ToolConsole console, string root, Metadata metadata, bool frames, bool close, bool json, CancellationToken cancellationToken)
     {
+        // A signal interrupts a read that waits for input; records read before it are written before the channel closes.
+        var input = new InterruptibleInput(console.In, cancellationToken);
         IRecordSource source = frames
-            ? new FrameRecordSource(console.In, metadata.MaxRecordLength)
-            : new LineRecordSource(console.In, metadata.MaxRecordLength);
+            ? new FrameRecordSource(input, metadata.MaxRecordLength)
+            : new LineRecordSource(input, metadata.MaxRecordLength);
         ShmWriter writer = ShmWriter.Create(root, metadata);
         long records = 0;
         string? error = null;
@@ -68,6 +70,10 @@ internal static class WriteCommand
         {
             (error, exitCode) = (e.Message, e.ExitCode);
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            (error, exitCode) = ($"interrupted by {console.Interruption.SignalName}", console.Interruption.ExitCode);
+        }
         finally
         {
             // A refused or malformed record ends the input, not the channel: what was written stays readable.
@@ -82,11 +88,11 @@ internal static class WriteCommand
             }
         }
 
-        Summarize(console, writer, metadata, records, close, json, error);
+        Summarize(console, writer, metadata, records, close, json, error, exitCode);
         return error is null ? ExitCodes.Success : CommandRunner.Fail(console, $"{writer.Path}: {error}", exitCode);
     }
 
-    private static void Summarize(ToolConsole console, ShmWriter writer, Metadata metadata, long records, bool closed, bool json, string? error)
+    private static void Summarize(ToolConsole console, ShmWriter writer, Metadata metadata, long records, bool closed, bool json, string? error, int exitCode)
     {
         if (json)
         {
@@ -108,6 +114,8 @@ internal static class WriteCommand
                     output.WriteString("error", error);
                 }
 
+                output.WriteNumber("exitCode", exitCode);
+
                 output.WriteEndObject();
             });
             return;
@@ -125,12 +133,4 @@ internal static class WriteCommand
             $"the channel is full: record {recordNumber} ({length} bytes) does not fit in the {writer.Available} bytes left"),
         _ => $"record {recordNumber} was refused ({status})",
     };
-
-    private static void RejectOutOfRange(System.CommandLine.Parsing.OptionResult result, int value, int max)
-    {
-        if (value < 0 || value > max)
-        {
-            result.AddError(string.Create(CultureInfo.InvariantCulture, $"{result.Option.Name} must be between 0 and {max}."));
-        }
-    }
 }

@@ -1,15 +1,16 @@
 using System.Buffers;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Kekbit.Core;
-using Kekbit.Tool.Channels;
 
 namespace Kekbit.Tool.Output;
 
 /// <summary>Writes JSON documents for <c>--json</c> output: camelCase names, enum values as lowercase strings, one document per command.</summary>
 internal static class JsonOutput
 {
-    private static readonly JsonWriterOptions Options = new() { Indented = true };
+    // Relaxed escaping: the output is read by scripts and people, never embedded in HTML; 'quotes' stay readable.
+    private static readonly JsonWriterOptions Options = new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Builds a document with <paramref name="write"/> and prints it on <paramref name="output"/>, followed by a newline.</summary>
     public static void Write(TextWriter output, Action<Utf8JsonWriter> write)
@@ -24,31 +25,41 @@ internal static class JsonOutput
         output.Write('\n');
     }
 
-    /// <summary>Writes <paramref name="report"/> as a JSON object.</summary>
-    public static void WriteReport(Utf8JsonWriter json, ChannelReport report)
+    /// <summary>Prints an error as a JSON object, <c>{"error": message, "exitCode": code}</c>, for scripts that read stdout.</summary>
+    public static void WriteError(TextWriter output, string message, int exitCode) => Write(output, json =>
     {
         json.WriteStartObject();
-        json.WriteString("path", report.Path);
-        json.WriteString("state", Names.Of(report.State));
-        json.WriteBoolean("healthy", report.IsHealthy);
-        json.WriteBoolean("closed", report.IsClosed);
-        json.WriteNumber("records", report.Records);
-        json.WriteNumber("bytesUsed", report.BytesUsed);
-        json.WriteNumber("available", report.Available);
-        json.WriteNumber("fillPercent", Math.Round(report.FillPercent, 2));
-        json.WriteString("end", report.End.ToString());
-        WriteNullableString(json, "failure", report.End == ReadStatus.Failed && report.Failure != ReadFailure.None ? report.Failure.ToString() : null);
-        json.WriteNumber("lastRecordPosition", report.LastRecordPosition);
-        json.WriteNumber("fileLength", report.FileLength);
-        json.WriteBoolean("fileTruncated", report.IsFileTruncated);
-        WriteNullableNumber(json, "writerProcessId", report.WriterProcessId);
-        WriteNullableString(json, "error", report.Error);
-        if (report.IsMisplaced)
+        json.WriteString("error", message);
+        json.WriteNumber("exitCode", exitCode);
+        json.WriteEndObject();
+    });
+
+    /// <summary>Writes <paramref name="inspection"/> as a JSON object.</summary>
+    public static void WriteInspection(Utf8JsonWriter json, ChannelInspection inspection)
+    {
+        json.WriteStartObject();
+        json.WriteString("path", inspection.Path);
+        json.WriteString("state", Names.Of(inspection.State));
+        WriteNullableString(json, "reason", inspection.Reason);
+        json.WriteBoolean("healthy", inspection.IsHealthy);
+        json.WriteBoolean("closed", inspection.IsClosed);
+        json.WriteNumber("records", inspection.RecordCount);
+        json.WriteNumber("bytesUsed", inspection.BytesUsed);
+        json.WriteNumber("available", inspection.Available);
+        json.WriteNumber("fillPercent", Math.Round(inspection.FillPercent, 2));
+        json.WriteString("end", inspection.End.ToString());
+        WriteNullableString(json, "failure", inspection.End == ReadStatus.Failed && inspection.Failure != ReadFailure.None ? inspection.Failure.ToString() : null);
+        WriteNullableString(json, "openError", inspection.OpenError?.ToString());
+        json.WriteNumber("lastRecordPosition", inspection.LastRecordPosition);
+        json.WriteNumber("fileLength", inspection.FileLength);
+        json.WriteBoolean("fileTruncated", inspection.IsFileTruncated);
+        WriteNullableNumber(json, "writerProcessId", inspection.WriterProcessId);
+        if (inspection.IsMisplaced)
         {
-            json.WriteString("pathChannelId", Names.Hex(report.PathChannelId!.Value));
+            json.WriteString("pathChannelId", Names.Hex(inspection.PathChannelId!.Value));
         }
 
-        if (report.Metadata is Metadata metadata)
+        if (inspection.Metadata is Metadata metadata)
         {
             json.WritePropertyName("metadata");
             WriteMetadata(json, metadata);

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Kekbit.Core;
-using Kekbit.Tool.Channels;
 
 namespace Kekbit.Tool.Output;
 
@@ -36,13 +35,4 @@ internal static class Names
     public static string Count(long value) => value.ToString("#,0", CultureInfo.InvariantCulture);
 
     public static string Percent(double value) => string.Create(CultureInfo.InvariantCulture, $"{value:0.0}%");
-
-    /// <summary>Why a read failed, in words.</summary>
-    public static string Explain(ReadFailure failure) => failure switch
-    {
-        ReadFailure.UnknownMarker => "a length slot holds a value that is neither a record length nor a marker",
-        ReadFailure.RecordBeyondCapacity => "a record's length carries it past the end of the data area",
-        ReadFailure.FileTruncated => "the file ends before the record does",
-        _ => "no failure",
-    };
 }

@@ -18,7 +18,7 @@ internal static class HarnessRun
         _ = warmup.WriteOnly().Concat(warmup.ReadOnly()).Concat(warmup.EndToEndThreads()).ToList();
         foreach (int size in new[] { 32, 256, 4096 })
         {
-            long records = quick ? 20_000 : Math.Min(8_000_000, (256L << 20) / ((8 + size + 7) & ~7));
+            long records = quick ? 20_000 : Math.Min(8_000_000, (256L << 20) / RecordLayout.RecordSize(size));
             var workloads = new ThroughputWorkloads(scratch, size, records);
             foreach (Measurement m in workloads.WriteOnly().Concat(workloads.ReadOnly()).Concat(workloads.EndToEndThreads()))
             {

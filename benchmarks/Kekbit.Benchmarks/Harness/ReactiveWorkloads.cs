@@ -20,7 +20,7 @@ internal sealed class ReactiveWorkloads(TempRoot scratch, int payloadSize, long 
     private ShmWriter NewWriter(out ulong channelId)
     {
         channelId = Interlocked.Increment(ref s_nextChannel);
-        int capacity = (int)Math.Min(Metadata.MaxCapacity, (records + 2) * ((8 + payloadSize + 7) & ~7L));
+        int capacity = (int)Math.Min(Metadata.MaxCapacity, (records + 2) * RecordLayout.RecordSize(payloadSize));
         return ShmWriter.Create(scratch.Path, Metadata.Create(1, channelId, capacity, payloadSize, 60_000, TickUnit.Millis), options: new ShmWriterOptions { PreTouch = true });
     }
 

@@ -13,7 +13,7 @@ internal sealed class ThroughputWorkloads(TempRoot scratch, int payloadSize, lon
     private static ulong s_nextChannel = 1;
     private readonly byte[] _payload = Enumerable.Range(0, payloadSize).Select(i => (byte)i).ToArray();
 
-    private long RecordSize => (8 + payloadSize + 7) & ~7L;
+    private long RecordSize => RecordLayout.RecordSize(payloadSize);
 
     private int Capacity => (int)Math.Min(Metadata.MaxCapacity, (records + 2) * RecordSize);
 

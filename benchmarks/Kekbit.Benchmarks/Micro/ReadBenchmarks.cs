@@ -23,7 +23,7 @@ public class ReadBenchmarks
     {
         _root = new TempRoot("kekbit-bdn");
         byte[] payload = new byte[PayloadSize];
-        int capacity = (int)Math.Min(Metadata.MaxCapacity, (Records + 2L) * ((8 + PayloadSize + 7) & ~7));
+        int capacity = (int)Math.Min(Metadata.MaxCapacity, (Records + 2L) * RecordLayout.RecordSize(PayloadSize));
         using (var writer = ShmWriter.Create(_root.Path, Metadata.Create(1, 1, capacity, PayloadSize, 1000, TickUnit.Millis)))
         {
             for (int i = 0; i < Records; i++)

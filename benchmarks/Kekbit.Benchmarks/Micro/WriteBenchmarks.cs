@@ -36,7 +36,7 @@ public class WriteBenchmarks
     {
         // Fresh channels per iteration (BenchmarkDotNet runs one invocation per iteration when there is an
         // iteration setup); the previous ones are deleted, or /dev/shm would fill the memory.
-        int capacity = (int)Math.Min(Metadata.MaxCapacity, (Batch + 2L) * (((8 + PayloadSize + 7) & ~7) + 16));
+        int capacity = (int)Math.Min(Metadata.MaxCapacity, (Batch + 2L) * (RecordLayout.RecordSize(PayloadSize) + 16));
         ReleaseIteration();
         _faster = new FasterLogPeer(_root.Path);
         _writer = ShmWriter.Create(_root.Path, Metadata.Create(1, ++_channel, capacity, PayloadSize, 1000, TickUnit.Millis), options: PreTouched);

@@ -1,5 +1,6 @@
 using System.IO.MemoryMappedFiles;
 using System.Runtime.CompilerServices;
+using Kekbit.Core;
 
 namespace Kekbit.Benchmarks.Peers;
 
@@ -55,7 +56,7 @@ internal sealed unsafe class RawProtocol : IDisposable
     {
         byte* slot = _data + _writeOffset;
         payload.CopyTo(new Span<byte>(slot + 8, payload.Length));
-        long size = (8 + payload.Length + 7) & ~7L;
+        long size = RecordLayout.RecordSize(payload.Length);
         Volatile.Write(ref *(ulong*)(slot + size), Watermark);
         Volatile.Write(ref *(ulong*)slot, (ulong)payload.Length);
         _writeOffset += size;
@@ -74,7 +75,7 @@ internal sealed unsafe class RawProtocol : IDisposable
         }
 
         payload = new ReadOnlySpan<byte>(slot + 8, (int)length);
-        _readOffset += (8 + (long)length + 7) & ~7L;
+        _readOffset += RecordLayout.RecordSize((long)length);
         return (int)length;
     }
 

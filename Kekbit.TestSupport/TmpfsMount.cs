@@ -1,13 +1,13 @@
 using System.Diagnostics;
 
-namespace Kekbit.Reliability.Tests;
+namespace Kekbit.TestSupport;
 
 /// <summary>
 /// A small, real tmpfs file system mounted for one test (<c>mount -t tmpfs -o size=…</c>), so that "disk full"
-/// is the kernel's own ENOSPC. Needs root: elsewhere <see cref="TryMount"/> says why not, and the test skips
+/// is the kernel's own ENOSPC, and "read-only file system" its own EROFS. Needs root: elsewhere <see cref="TryMount"/> says why not, and the test skips
 /// visibly. Disposing unmounts it and removes the mount point, even when the test failed.
 /// </summary>
-internal sealed class TmpfsMount : IDisposable
+public sealed class TmpfsMount : IDisposable
 {
     private TmpfsMount(string path)
     {
@@ -20,7 +20,10 @@ internal sealed class TmpfsMount : IDisposable
     public long FreeBytes => new DriveInfo(Path).AvailableFreeSpace;
 
     /// <summary>Mounts a tmpfs of <paramref name="size"/> (as mount(8) spells it, e.g. "1m"); null with the reason when it cannot.</summary>
-    public static TmpfsMount? TryMount(string size, out string whyNot)
+    /// <param name="size">The file system's size.</param>
+    /// <param name="whyNot">Why it could not be mounted.</param>
+    /// <param name="readOnly">Mount it read-only: every attempt to create a file fails with EROFS.</param>
+    public static TmpfsMount? TryMount(string size, out string whyNot, bool readOnly = false)
     {
         whyNot = "";
         if (!OperatingSystem.IsLinux() || !Environment.IsPrivilegedProcess)
@@ -31,7 +34,7 @@ internal sealed class TmpfsMount : IDisposable
 
         string path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"kekbit-tmpfs-{Environment.ProcessId}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(path);
-        (int code, string output) = Run("mount", "-t", "tmpfs", "-o", $"size={size},mode=0700", "tmpfs", path);
+        (int code, string output) = Run("mount", "-t", "tmpfs", "-o", $"size={size},mode=0700{(readOnly ? ",ro" : "")}", "tmpfs", path);
         if (code != 0)
         {
             Directory.Delete(path);
