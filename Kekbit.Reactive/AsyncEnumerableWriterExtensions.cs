@@ -68,15 +68,7 @@ public static class AsyncEnumerableWriterExtensions
             }
         }
 
-        if (options.CloseOnCompletion)
-        {
-            sink.Writer.Dispose();
-        }
-        else if (sinceFlush > 0)
-        {
-            sink.Writer.Flush();
-        }
-
+        sink.Complete(flushPending: sinceFlush > 0);
         return sink.Written;
     }
 }

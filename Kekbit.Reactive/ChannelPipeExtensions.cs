@@ -63,11 +63,8 @@ public static class ChannelPipeExtensions
             }
         }
 
-        if (options.CloseOnCompletion)
-        {
-            writer.Dispose();
-        }
-
+        // Every batch was flushed as it was written (when the options ask for it): nothing is pending here.
+        sink.Complete(flushPending: false);
         return sink.Written;
     }
 }

@@ -139,4 +139,22 @@ internal sealed class SinkWriter<T>
                 throw error!;
         }
     }
+
+    /// <summary>
+    /// For the asynchronous sinks, once the source has ended: closes the channel (which flushes it) unless
+    /// <see cref="SinkOptions{T}.CloseOnCompletion"/> is false; then flushes instead when records written since the
+    /// last flush are waiting for one.
+    /// </summary>
+    /// <param name="flushPending">Records were written since the sink's last flush, and its options ask for flushes.</param>
+    public void Complete(bool flushPending)
+    {
+        if (_options.CloseOnCompletion)
+        {
+            _writer.Dispose();
+        }
+        else if (flushPending)
+        {
+            _writer.Flush();
+        }
+    }
 }
