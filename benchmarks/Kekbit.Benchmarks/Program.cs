@@ -3,6 +3,8 @@
 //       the throughput / latency / idle-cost harness; prints progress to stderr and a markdown report to stdout (and FILE).
 //   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- bdn [BenchmarkDotNet options, e.g. --filter '*']
 //       BenchmarkDotNet micro-benchmarks with the memory diagnoser.
+//   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- path-cost [SIZE] [ROUNDS]
+//       ns per record of a span write, an encoder write and a TryRead, best of ROUNDS (default 32 B, 15 rounds).
 // Other first arguments are roles this program plays as a child process of the harness.
 using System.Globalization;
 using BenchmarkDotNet.Running;
@@ -17,6 +19,8 @@ switch (args.FirstOrDefault())
         return 0;
     case "harness":
         return HarnessRun.Run(quick: args.Contains("--quick"), output: args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault());
+    case "path-cost":
+        return PathCost.Run(args.Length > 1 ? (int)Long(args[1]) : 32, args.Length > 2 ? (int)Long(args[2]) : 15);
     case "child-read":
         return ThroughputWorkloads.ChildRead(args[1], ulong.Parse(args[2], CultureInfo.InvariantCulture), Long(args[3]));
     case "latency-writer":
@@ -26,6 +30,6 @@ switch (args.FirstOrDefault())
     case "uds-writer":
         return LatencyWorkloads.SocketWriter(args[1], Long(args[2]), (int)Long(args[3]));
     default:
-        Console.Error.WriteLine("usage: harness [--quick] [--out FILE] | bdn [BenchmarkDotNet options]");
+        Console.Error.WriteLine("usage: harness [--quick] [--out FILE] | bdn [BenchmarkDotNet options] | path-cost [SIZE] [ROUNDS]");
         return 2;
 }
