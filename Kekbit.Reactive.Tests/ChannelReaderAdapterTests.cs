@@ -161,10 +161,16 @@ public sealed class ChannelReaderAdapterTests
         Assert.False(completion.IsCompleted);
 
         // The watch polls on the fake clock's timer: moving the clock past the timeout fires it, and the reader
-        // reports the timeout, whether the first round had armed the timer yet or polls after the move.
-        clock.Advance(TimeSpan.FromSeconds(2));
+        // reports the timeout. The watch's first round runs on the thread pool and may poll before a move and arm
+        // its timer after it, so the clock moves again (firing any timer armed meanwhile) until the fault comes.
+        long deadline = Environment.TickCount64 + 30_000;
+        do
+        {
+            clock.Advance(TimeSpan.FromSeconds(2));
+        }
+        while (!((IAsyncResult)completion).AsyncWaitHandle.WaitOne(10) && Environment.TickCount64 < deadline);
 
-        var error = await Assert.ThrowsAsync<ChannelTimeoutException>(() => completion.WaitAsync(TimeSpan.FromSeconds(30), Gentle.Cancellation));
+        var error = await Assert.ThrowsAsync<ChannelTimeoutException>(() => completion.WaitAsync(TimeSpan.FromSeconds(1), Gentle.Cancellation));
         Assert.Equal(TestChannel.Id, error.ChannelId);
     }
 
