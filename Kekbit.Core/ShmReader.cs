@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Kekbit.Core.Internal;
 
@@ -17,6 +18,15 @@ namespace Kekbit.Core;
 /// </remarks>
 public sealed unsafe class ShmReader : IReader
 {
+    /// <summary>The longest single futex sleep of <see cref="WaitForData"/>: bounds the cost of any lost wake-up, a dead writer's silence and cancellation latency.</summary>
+    internal static readonly TimeSpan MaxDoorbellSleep = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>How long <see cref="WaitForData"/> sleeps between looks when the channel has no doorbell.</summary>
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(1);
+
+    // Whether this process may issue global expedited membarriers (the reader's half of the argument in ShmWriter.RingIfWaiting).
+    private static readonly bool CanIssueGlobalBarrier = Futex.IsSupported && Futex.ReceivesGlobalBarriers;
+
     private readonly MappedFile _file;
     private readonly MappedMemory _memory;
     private readonly byte* _data;
@@ -27,9 +37,13 @@ public sealed unsafe class ShmReader : IReader
     private ReadStatus? _exhaustedBy;
     private ReadFailure _failure;
     private bool _disposed;
+    private readonly DoorbellView? _doorbell;
+    private long _doorbellSleeps;
+    private long _timeoutWakeups;
 
-    private ShmReader(MappedFile file, Metadata metadata, string path)
+    private ShmReader(MappedFile file, Metadata metadata, string path, DoorbellView? doorbell)
     {
+        _doorbell = doorbell;
         _file = file;
         Metadata = metadata;
         Path = path;
@@ -62,6 +76,20 @@ public sealed unsafe class ShmReader : IReader
     /// short). Such a file is read up to the last record wholly inside it.
     /// </summary>
     public bool IsFileTruncated => _dataLimit < _capacity + ChannelFormat.FooterLength;
+
+    /// <summary>
+    /// Whether <see cref="WaitForData"/> sleeps on the channel's doorbell (a futex the writer rings when it publishes) rather
+    /// than polling: the channel was created with the doorbell (<see cref="ShmWriterOptions.Doorbell"/>; channels written
+    /// by kekbit 0.3.5 have none), the platform has futexes (Linux on x86-64 or arm64), and this process may write the
+    /// channel file (a reader registers as waiting in the file's header; read-only permission means polling).
+    /// </summary>
+    public bool HasDoorbell => _doorbell is not null;
+
+    /// <summary>How many futex sleeps <see cref="WaitForData"/> began.</summary>
+    internal long DoorbellSleeps => _doorbellSleeps;
+
+    /// <summary>How many futex sleeps ended by their timeout although a record (or the end) was there: wake-ups that came only by timeout.</summary>
+    internal long TimeoutWakeups => _timeoutWakeups;
 
     /// <summary>Opens channel <paramref name="channelId"/> under <paramref name="root"/> for reading, from its first record.</summary>
     /// <param name="root">The root folder that holds channels.</param>
@@ -130,7 +158,12 @@ public sealed unsafe class ShmReader : IReader
         {
             // Safe: the mapping holds at least MetadataLength bytes (checked above).
             var metadata = Metadata.Read(new ReadOnlySpan<byte>(file.Base, ChannelFormat.MetadataLength), channelFile);
-            return new ShmReader(file, metadata, channelFile);
+            // Safe: a valid channel's file holds at least its 1024-byte header (the metadata check above accepts none shorter than
+            // 128 bytes, so the length is checked here). The mark is written before the signature, so a complete header shows it.
+            DoorbellView? doorbell = file.Length >= ChannelFormat.DataOffset && *(ulong*)(file.Base + ChannelFormat.DoorbellOffset) == ChannelFormat.DoorbellMark
+                ? DoorbellView.TryOpen(channelFile, metadata.ChannelId)
+                : null;
+            return new ShmReader(file, metadata, channelFile, doorbell);
         }
         catch
         {
@@ -250,6 +283,124 @@ public sealed unsafe class ShmReader : IReader
     }
 
     /// <summary>
+    /// Blocks until <see cref="TryRead"/> has something other than <see cref="ReadStatus.Nothing"/> to return (a record,
+    /// the end of the channel, a failure), or until <paramref name="timeout"/> passes. Consumes nothing. With a doorbell
+    /// (<see cref="HasDoorbell"/>) the thread sleeps in a futex and wakes within microseconds of the writer publishing;
+    /// without one it looks every millisecond or so.
+    /// </summary>
+    /// <remarks>
+    /// Each sleep lasts at most 10 ms before the channel is looked at again, so a writer that dies (and never rings)
+    /// costs the caller nothing beyond its own timeout: wrap the reader in a <see cref="TimeoutReader"/> to detect it, as
+    /// when polling. Cancellation is observed within one such sleep. Call it from the reading thread (a reader is not
+    /// thread-safe); <see cref="Dispose"/> from another thread wakes it, and it then throws <see cref="ObjectDisposedException"/>.
+    /// </remarks>
+    /// <param name="timeout">How long to wait: zero or more (zero only looks), or <see cref="Timeout.InfiniteTimeSpan"/>.</param>
+    /// <param name="cancellationToken">Stops the wait.</param>
+    /// <returns>True if there is something to read; false if the timeout passed first.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative and not <see cref="Timeout.InfiniteTimeSpan"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The reader was disposed, before or during the wait.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public bool WaitForData(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        bool infinite = timeout == Timeout.InfiniteTimeSpan;
+        if (!infinite)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.Zero);
+        }
+
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (HasSomethingToRead())
+        {
+            return true;
+        }
+
+        long start = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            TimeSpan remaining = infinite ? MaxDoorbellSleep : timeout - Stopwatch.GetElapsedTime(start);
+            if (remaining <= TimeSpan.Zero)
+            {
+                return false;
+            }
+
+            if (_doorbell is { } doorbell)
+            {
+                SleepOnDoorbell(doorbell, remaining < MaxDoorbellSleep ? remaining : MaxDoorbellSleep);
+            }
+            else
+            {
+                Thread.Sleep(remaining < PollInterval ? remaining : PollInterval);
+            }
+
+            if (HasSomethingToRead())
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Registers as waiting, looks at the channel again, and sleeps on the wake sequence unless the writer rang in
+    /// between (the protocol is argued in ShmWriter.RingIfWaiting).
+    /// </summary>
+    private void SleepOnDoorbell(DoorbellView doorbell, TimeSpan sleep)
+    {
+        if (!doorbell.TryEnter())
+        {
+            // Disposed meanwhile: the caller's look at the channel throws.
+            return;
+        }
+
+        try
+        {
+            // Safe: TryEnter holds the header mapping until Exit, whatever another thread's Dispose does.
+            uint sequence = Volatile.Read(ref *doorbell.WakeSequence);
+            // A full fence: the flag store is visible before the slot is loaded below (the symmetric case).
+            Interlocked.Exchange(ref *doorbell.Waiters, 1);
+            if (CanIssueGlobalBarrier)
+            {
+                // The asymmetric case: a writer in a registered process fences here, so its publish or its check is ordered.
+                Futex.GlobalBarrier();
+            }
+
+            if (HasSomethingToRead())
+            {
+                // The flag stays set; the writer's next record clears it with one wake at most.
+                return;
+            }
+
+            _doorbellSleeps++;
+            if (Futex.Wait(doorbell.WakeSequence, sequence, sleep) == Futex.WaitResult.TimedOut && HasSomethingToRead())
+            {
+                _timeoutWakeups++;
+            }
+        }
+        finally
+        {
+            doorbell.Exit();
+        }
+    }
+
+    /// <summary>
+    /// A look at the channel that consumes nothing: whether <see cref="TryRead"/> would return something other than
+    /// <see cref="ReadStatus.Nothing"/>. Throws if the reader was disposed (its mapping then reads zeros).
+    /// </summary>
+    private bool HasSomethingToRead()
+    {
+        if (_exhaustedBy is not null)
+        {
+            return true;
+        }
+
+        long position = _position;
+        // Safe: the slot lies inside the data the file holds, as in TryRead; past that TryRead reports the truncation.
+        bool something = position + ChannelFormat.RecordHeaderLength > _dataLimit || Volatile.Read(ref *(ulong*)(_data + position)) != ChannelFormat.Watermark;
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
+        return something;
+    }
+
+    /// <summary>
     /// Moves the reader to <paramref name="position"/>, a position saved from <see cref="Position"/> or
     /// <see cref="ReadResult.Position"/>, so reading resumes there. The position is validated by walking the
     /// published records from the start: it must be the start of a record, or the end of the published data.
@@ -318,6 +469,8 @@ public sealed unsafe class ShmReader : IReader
         Volatile.Write(ref _disposed, true);
         _memory.Invalidate();
         _memory.Hold(_file.Retire());
+        // After the flag: a thread woken here sees it. The view stays mapped until that thread's wait lets it go.
+        _doorbell?.Dispose();
     }
 
     /// <summary>
