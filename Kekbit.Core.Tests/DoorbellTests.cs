@@ -270,7 +270,8 @@ public sealed class DoorbellTests
     /// Ping-pong between this process and a child: each side sleeps on its channel's doorbell until the other publishes,
     /// so every round is two cross-process wake-ups. Counts the sleeps that ended only by their 10 ms timeout although the
     /// record was there (a lost wake-up, or a ring delayed past the timeout by scheduling). KEKBIT_DOORBELL_STRESS_ROUNDS
-    /// scales it (the 1M); the default fits CI on 2 cores in a few seconds.
+    /// scales it (the 1M); the default fits CI on 2 cores in a few seconds. Our writer uses the asymmetric
+    /// protocol (membarrier), the child's writer the symmetric one (a fence per record): both are exercised.
     /// </summary>
     [Fact]
     public void Many_wake_ups_between_two_processes_arrive_by_the_doorbell()
@@ -281,7 +282,7 @@ public sealed class DoorbellTests
         const ulong Ping = 5001, Pong = 5002;
         int capacity = (int)Math.Min(Metadata.MaxCapacity, (rounds + 2) * 16L);
         using ShmWriter writer = ShmWriter.Create(root.Path, Metadata.Create(1, Ping, capacity, 8, 10_000, TickUnit.Millis));
-        using ChildProcess echo = ChildProcess.StartAgent("echo", root.Path, Ping.ToString(CultureInfo.InvariantCulture), Pong.ToString(CultureInfo.InvariantCulture));
+        using ChildProcess echo = ChildProcess.StartAgent("echo", root.Path, Ping.ToString(CultureInfo.InvariantCulture), Pong.ToString(CultureInfo.InvariantCulture), "--writer-fence");
         echo.WaitForLine(line => line == "READY doorbell=True", Deadline);
         using ShmReader reader = ShmReader.OpenWhenReady(root.Path, Pong, Deadline, Token);
         Assert.True(reader.HasDoorbell);
@@ -305,11 +306,12 @@ public sealed class DoorbellTests
         long childTimeouts = Field(line, "timeoutWakeups"), childSleeps = Field(line, "sleeps");
         long sleeps = reader.DoorbellSleeps + childSleeps, timeouts = reader.TimeoutWakeups + childTimeouts;
         string report = string.Create(CultureInfo.InvariantCulture,
-            $"doorbell stress: {rounds} rounds in {elapsed.Elapsed.TotalMilliseconds:F0} ms ({elapsed.Elapsed.TotalMicroseconds / rounds:F1} us per round trip); {sleeps} futex sleeps, {timeouts} woken only by timeout (parent {reader.TimeoutWakeups}, child {childTimeouts}); wakes rung: parent {writer.Wakes}, child {Field(line, "wakes")}");
+            $"doorbell stress: {rounds} rounds in {elapsed.Elapsed.TotalMilliseconds:F0} ms ({elapsed.Elapsed.TotalMicroseconds / rounds:F1} us per round trip); {sleeps} futex sleeps, {timeouts} woken only by timeout (parent {reader.TimeoutWakeups}, child {childTimeouts}); wakes rung: parent {writer.Wakes}, child {Field(line, "wakes")}; parent writer fences each record: {writer.FencesEachRecord}, child: {line.Contains("writerFence=True", StringComparison.Ordinal)}");
         TestContext.Current.SendDiagnosticMessage(report);
         TestContext.Current.TestOutputHelper?.WriteLine(report);
 
         Assert.Equal(rounds, Field(line, "count"));
+        Assert.Contains("writerFence=True", line, StringComparison.Ordinal);
         Assert.True(sleeps > 0, report);
         // A lost wake-up costs a 10 ms timeout; scheduling delays on a shared 2-core machine can cost a few too. Lost
         // wake-ups at scale (an ordering bug) would make them a sizeable fraction of the sleeps.

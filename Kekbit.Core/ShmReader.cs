@@ -25,7 +25,7 @@ public sealed unsafe class ShmReader : IReader
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(1);
 
     // Whether this process may issue global expedited membarriers (the reader's half of the argument in ShmWriter.RingIfWaiting).
-    private static readonly bool CanIssueGlobalBarrier = Futex.IsSupported && Futex.ReceivesGlobalBarriers;
+    private static readonly bool CanIssueGlobalBarrier = Futex.CanIssueGlobalBarriers;
 
     private readonly MappedFile _file;
     private readonly MappedMemory _memory;

@@ -46,6 +46,12 @@ public sealed unsafe class ShmWriter : IWriter
     // when the channel has no doorbell or the platform no futex, so the per-record check is one load and a branch
     // either way. _fenceBeforeWaiterCheck: this process could not register for global membarriers, so the writer
     // must fence itself between publishing and checking.
+    /// <summary>
+    /// The AppContext switch that makes writers fence before every waiter check instead of registering for global
+    /// membarriers, whose IPIs reach the writer's core each time a reader goes to sleep (for writers on isolated cores).
+    /// </summary>
+    internal const string WriterFenceSwitch = "Kekbit.Core.Doorbell.WriterFence";
+
     private static readonly uint* NoWaiters = (uint*)System.Runtime.InteropServices.NativeMemory.AllocZeroed(sizeof(uint));
     private readonly uint* _waiters;
     private readonly uint* _wakeSequence;
@@ -78,7 +84,7 @@ public sealed unsafe class ShmWriter : IWriter
             // Safe: the mapping starts with the 1024-byte header, which holds the doorbell line; both words are 4-aligned.
             _wakeSequence = (uint*)(file.Base + ChannelFormat.WakeSequenceOffset);
             _waiters = (uint*)(file.Base + ChannelFormat.WaitersOffset);
-            _fenceBeforeWaiterCheck = !Futex.ReceivesGlobalBarriers;
+            _fenceBeforeWaiterCheck = (AppContext.TryGetSwitch(WriterFenceSwitch, out bool fence) && fence) || !Futex.ReceivesGlobalBarriers;
         }
     }
 
@@ -106,6 +112,9 @@ public sealed unsafe class ShmWriter : IWriter
 
     /// <summary>How many times this writer rang the doorbell (futex wake calls): at most one per reader sleep, never one per record.</summary>
     internal long Wakes => Volatile.Read(ref _wakes);
+
+    /// <summary>Whether this writer fences before each waiter check (the symmetric protocol of <see cref="RingIfWaiting"/>).</summary>
+    internal bool FencesEachRecord => _fenceBeforeWaiterCheck;
 
     /// <summary>Whether the writer was disposed: it takes no further record (the close itself may still be running).</summary>
     public bool IsClosed => Volatile.Read(ref _state) != Open;
@@ -539,8 +548,10 @@ public sealed unsafe class ShmWriter : IWriter
     /// what keeps its throughput with no reader waiting at today's level.
     /// </para>
     /// <para>
-    /// 2. Symmetric (this process could not register: old kernel, seccomp): the writer executes a full fence
-    /// between publishing and loading waiters, and the reader's interlocked exchange is the other fence.
+    /// 2. Symmetric (this process could not register: old kernel, seccomp; or the <see cref="WriterFenceSwitch"/> switch
+    /// is on): the writer executes a full fence between publishing and loading waiters, and the reader's interlocked
+    /// exchange is the other fence. A reader issues the membarrier whenever the kernel offers it, so either kind of
+    /// writer pairs with any reader.
     /// </para>
     /// <para>
     /// If the writer sees 1 it clears the flag, bumps the sequence and wakes; a reader that loaded the sequence before

@@ -17,6 +17,12 @@ internal static class DoorbellCommand
     /// </summary>
     public static int Echo(AgentArgs args)
     {
+        if (args.Has("--writer-fence"))
+        {
+            // The symmetric protocol: this process's writer fences per record rather than relying on membarrier.
+            AppContext.SetSwitch("Kekbit.Core.Doorbell.WriterFence", true);
+        }
+
         ulong input = AgentArgs.ParseId(args.Positional(2));
         ulong output = AgentArgs.ParseId(args.Positional(3));
         using ShmReader reader = ShmReader.OpenWhenReady(args.Root, input, TimeSpan.FromSeconds(30));
@@ -48,7 +54,7 @@ internal static class DoorbellCommand
         }
 
         writer.Dispose();
-        Say(string.Create(CultureInfo.InvariantCulture, $"ECHOED count={echoed} sleeps={reader.DoorbellSleeps} timeoutWakeups={reader.TimeoutWakeups} wakes={writer.Wakes}"));
+        Say(string.Create(CultureInfo.InvariantCulture, $"ECHOED count={echoed} sleeps={reader.DoorbellSleeps} timeoutWakeups={reader.TimeoutWakeups} wakes={writer.Wakes} writerFence={writer.FencesEachRecord}"));
         return 0;
     }
 

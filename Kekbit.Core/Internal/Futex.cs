@@ -21,6 +21,7 @@ internal static unsafe partial class Futex
     private const int MembarrierCmdGlobalExpedited = 1 << 1;
     private const int MembarrierCmdRegisterGlobalExpedited = 1 << 2;
 
+    private static readonly Lazy<long> MembarrierCommands = new(QueryMembarrier);
     private static readonly Lazy<bool> MembarrierRegistered = new(RegisterGlobalExpedited);
 
     /// <summary>What ended a <see cref="Wait"/>.</summary>
@@ -42,6 +43,9 @@ internal static unsafe partial class Futex
     private static long FutexSyscall => RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 202 : 98;
 
     private static long MembarrierSyscall => RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 324 : 283;
+
+    /// <summary>Whether this process may issue <see cref="GlobalBarrier"/> (the kernel has MEMBARRIER_CMD_GLOBAL_EXPEDITED).</summary>
+    public static bool CanIssueGlobalBarriers => IsSupported && (MembarrierCommands.Value & MembarrierCmdGlobalExpedited) != 0;
 
     /// <summary>
     /// Whether this process is registered to receive global expedited memory barriers, so that a reader's
@@ -83,20 +87,22 @@ internal static unsafe partial class Futex
     /// </summary>
     public static bool GlobalBarrier() => Syscall(MembarrierSyscall, MembarrierCmdGlobalExpedited, 0, 0, 0, 0, 0) == 0;
 
-    private static bool RegisterGlobalExpedited()
+    /// <summary>The membarrier commands the kernel offers (0 if none, or if the call is refused, by seccomp say).</summary>
+    private static long QueryMembarrier()
     {
         try
         {
-            long supported = Syscall(MembarrierSyscall, MembarrierCmdQuery, 0, 0, 0, 0, 0);
-            return supported > 0
-                && (supported & (MembarrierCmdGlobalExpedited | MembarrierCmdRegisterGlobalExpedited)) == (MembarrierCmdGlobalExpedited | MembarrierCmdRegisterGlobalExpedited)
-                && Syscall(MembarrierSyscall, MembarrierCmdRegisterGlobalExpedited, 0, 0, 0, 0, 0) == 0;
+            return Math.Max(0, Syscall(MembarrierSyscall, MembarrierCmdQuery, 0, 0, 0, 0, 0));
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
-            return false;
+            return 0;
         }
     }
+
+    private static bool RegisterGlobalExpedited() =>
+        (MembarrierCommands.Value & (MembarrierCmdGlobalExpedited | MembarrierCmdRegisterGlobalExpedited)) == (MembarrierCmdGlobalExpedited | MembarrierCmdRegisterGlobalExpedited)
+        && Syscall(MembarrierSyscall, MembarrierCmdRegisterGlobalExpedited, 0, 0, 0, 0, 0) == 0;
 
     // glibc's syscall(2) is variadic; on x86-64 and arm64 Linux variadic integer arguments travel in the same
     // registers as fixed ones, and glibc's implementation reads exactly six, so a fixed six-argument import is exact.
