@@ -42,10 +42,11 @@ public sealed unsafe class ShmWriter : IWriter
     private readonly RecordBuffer _record;
     private int _writeOffset;
 
-    // The doorbell (see RingIfWaiting). _waiters points at the channel's waiters flag, or at NoWaiters (always zero)
-    // when the channel has no doorbell or the platform no futex, so the per-record check is one load and a branch
-    // either way. _fenceBeforeWaiterCheck: this process could not register for global membarriers, so the writer
-    // must fence itself between publishing and checking.
+    // The doorbell (see RingIfWaiting). _waiters is what the per-record check loads: the channel's waiters flag; or
+    // NoWaiters (always zero) when the channel has no doorbell or the platform no futex; or AlwaysRing (never zero) when
+    // the writer must fence between publishing and checking (it could not register for global membarriers), so that
+    // every record takes the slow path, which fences and then checks _channelWaiters. The fast path is one load and a
+    // branch in every case.
     /// <summary>
     /// The AppContext switch that makes writers fence before every waiter check instead of registering for global
     /// membarriers, whose IPIs reach the writer's core each time a reader goes to sleep (for writers on isolated cores).
@@ -53,7 +54,9 @@ public sealed unsafe class ShmWriter : IWriter
     internal const string WriterFenceSwitch = "Kekbit.Core.Doorbell.WriterFence";
 
     private static readonly uint* NoWaiters = (uint*)System.Runtime.InteropServices.NativeMemory.AllocZeroed(sizeof(uint));
+    private static readonly uint* AlwaysRing = NewAlwaysRing();
     private readonly uint* _waiters;
+    private readonly uint* _channelWaiters;
     private readonly uint* _wakeSequence;
     private readonly bool _fenceBeforeWaiterCheck;
     private long _wakes;
@@ -83,8 +86,9 @@ public sealed unsafe class ShmWriter : IWriter
         {
             // Safe: the mapping starts with the 1024-byte header, which holds the doorbell line; both words are 4-aligned.
             _wakeSequence = (uint*)(file.Base + ChannelFormat.WakeSequenceOffset);
-            _waiters = (uint*)(file.Base + ChannelFormat.WaitersOffset);
+            _channelWaiters = (uint*)(file.Base + ChannelFormat.WaitersOffset);
             _fenceBeforeWaiterCheck = (AppContext.TryGetSwitch(WriterFenceSwitch, out bool fence) && fence) || !Futex.ReceivesGlobalBarriers;
+            _waiters = _fenceBeforeWaiterCheck ? AlwaysRing : _channelWaiters;
         }
     }
 
@@ -430,7 +434,7 @@ public sealed unsafe class ShmWriter : IWriter
                 // Sleepers must see the end now, not at their timeout. A full fence, not the global membarrier
                 // argument of RingIfWaiting: closing is rare, and the fence makes this path stand alone.
                 Interlocked.MemoryBarrier();
-                if (Volatile.Read(ref *_waiters) != 0)
+                if (Volatile.Read(ref *_channelWaiters) != 0)
                 {
                     Ring();
                 }
@@ -564,25 +568,32 @@ public sealed unsafe class ShmWriter : IWriter
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void RingIfWaiting()
     {
-        if (_fenceBeforeWaiterCheck)
-        {
-            Interlocked.MemoryBarrier();
-        }
-
-        // Safe: _waiters points into the mapping (held: the caller is inside the write guard) or at NoWaiters.
+        // Safe: _waiters points into the mapping (held: the caller is inside the write guard), at NoWaiters or at AlwaysRing.
         if (Volatile.Read(ref *_waiters) != 0)
         {
             Ring();
         }
     }
 
-    /// <summary>Clears the waiters flag, bumps the wake sequence and wakes every sleeper (the slow path of <see cref="RingIfWaiting"/>).</summary>
+    /// <summary>
+    /// Clears the waiters flag, bumps the wake sequence and wakes every sleeper (the slow path of <see cref="RingIfWaiting"/>);
+    /// in the symmetric protocol, first fences and checks the channel's flag.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void Ring()
     {
-        // Safe: called only with a doorbell (the flag was nonzero) and with the mapping held. The exchange is a full
-        // fence: the sequence bump cannot pass it, and a reader that registers after it is woken by a later record.
-        if (Interlocked.Exchange(ref *_waiters, 0) == 0)
+        if (_fenceBeforeWaiterCheck)
+        {
+            Interlocked.MemoryBarrier();
+            if (Volatile.Read(ref *_channelWaiters) == 0)
+            {
+                return;
+            }
+        }
+
+        // Safe: called only with a doorbell and with the mapping held. The exchange is a full fence: the sequence bump
+        // cannot pass it, and a reader that registers after it is woken by a later record.
+        if (Interlocked.Exchange(ref *_channelWaiters, 0) == 0)
         {
             return;
         }
@@ -605,6 +616,15 @@ public sealed unsafe class ShmWriter : IWriter
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void ThrowWriteInFlight() =>
         throw new InvalidOperationException("A write is already running on this writer: an encoder or handler may not write to (or flush) the writer whose write called it, and a ShmWriter takes one thread at a time (share it through a RetryWriter).");
+
+    /// <summary>A word that always reads 1, never freed: what the per-record check of a fencing writer loads (see _waiters).</summary>
+    private static uint* NewAlwaysRing()
+    {
+        // Safe: a fresh 4-byte native allocation, written once before any reader of the static field exists.
+        uint* word = (uint*)System.Runtime.InteropServices.NativeMemory.Alloc(sizeof(uint));
+        *word = 1;
+        return word;
+    }
 
     private static void CreateFolders(string root, string folder, UnixFileMode folderMode)
     {
