@@ -202,6 +202,11 @@ public sealed class DoorbellTests
         using ChildProcess sleeper = ChildProcess.StartAgent("sleep", root.Path, ChannelId.ToString(CultureInfo.InvariantCulture));
         sleeper.WaitForLine(line => line == "WAITING doorbell=True", Deadline);
         WaitUntilRegistered(root);
+        // Registered without a writable mapping: the sleeper's mappings of the file are all read-only, so it never looks like a writer.
+        string file = Path.GetFullPath(root.ChannelFile(ChannelId));
+        string[] mappings = [.. File.ReadAllLines($"/proc/{sleeper.Id}/maps").Where(line => line.EndsWith(file, StringComparison.Ordinal))];
+        Assert.NotEmpty(mappings);
+        Assert.All(mappings, line => Assert.Equal("r--s", line.Split(' ')[1]));
 
         byte[] payload = new byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(payload, 0xC0FFEE);

@@ -37,13 +37,17 @@ public sealed unsafe class ShmReader : IReader
     private ReadStatus? _exhaustedBy;
     private ReadFailure _failure;
     private bool _disposed;
-    private readonly DoorbellView? _doorbell;
+    private readonly DoorbellRegistration? _doorbell;
+    private readonly uint* _wakeSequence;
     private long _doorbellSleeps;
     private long _timeoutWakeups;
 
-    private ShmReader(MappedFile file, Metadata metadata, string path, DoorbellView? doorbell)
+    private ShmReader(MappedFile file, Metadata metadata, string path, DoorbellRegistration? doorbell)
     {
         _doorbell = doorbell;
+        // Safe: set only with a doorbell, whose file holds the 1024-byte header; the range stays mapped (as zeros after
+        // Dispose, see RetiredMapping) for as long as this reader is reachable, so loads and futex waits on it never fault.
+        _wakeSequence = doorbell is null ? null : (uint*)(file.Base + ChannelFormat.WakeSequenceOffset);
         _file = file;
         Metadata = metadata;
         Path = path;
@@ -81,7 +85,8 @@ public sealed unsafe class ShmReader : IReader
     /// Whether <see cref="WaitForData"/> sleeps on the channel's doorbell (a futex the writer rings when it publishes) rather
     /// than polling: the channel was created with the doorbell (<see cref="ShmWriterOptions.Doorbell"/>; channels written
     /// by kekbit 0.3.5 have none), the platform has futexes (Linux on x86-64 or arm64), and this process may write the
-    /// channel file (a reader registers as waiting in the file's header; read-only permission means polling).
+    /// channel file (a reader registers as waiting by writing a flag in the file's header, through a file handle: its
+    /// mapping stays read-only; read-only permission means polling).
     /// </summary>
     public bool HasDoorbell => _doorbell is not null;
 
@@ -160,9 +165,11 @@ public sealed unsafe class ShmReader : IReader
             var metadata = Metadata.Read(new ReadOnlySpan<byte>(file.Base, ChannelFormat.MetadataLength), channelFile);
             // Safe: a valid channel's file holds at least its 1024-byte header (the metadata check above accepts none shorter than
             // 128 bytes, so the length is checked here). The mark is written before the signature, so a complete header shows it.
-            DoorbellView? doorbell = file.Length >= ChannelFormat.DataOffset && *(ulong*)(file.Base + ChannelFormat.DoorbellOffset) == ChannelFormat.DoorbellMark
-                ? DoorbellView.TryOpen(channelFile, metadata.ChannelId)
-                : null;
+            DoorbellRegistration? doorbell = file.Length >= ChannelFormat.DataOffset
+                && *(ulong*)(file.Base + ChannelFormat.DoorbellOffset) == ChannelFormat.DoorbellMark
+                && *(uint*)(file.Base + ChannelFormat.DoorbellVersionOffset) == ChannelFormat.DoorbellVersion
+                    ? DoorbellRegistration.TryOpen(channelFile, new ReadOnlySpan<byte>(file.Base, ChannelFormat.MetadataLength))
+                    : null;
             return new ShmReader(file, metadata, channelFile, doorbell);
         }
         catch
@@ -344,41 +351,30 @@ public sealed unsafe class ShmReader : IReader
     /// Registers as waiting, looks at the channel again, and sleeps on the wake sequence unless the writer rang in
     /// between (the protocol is argued in ShmWriter.RingIfWaiting).
     /// </summary>
-    private void SleepOnDoorbell(DoorbellView doorbell, TimeSpan sleep)
+    private void SleepOnDoorbell(DoorbellRegistration doorbell, TimeSpan sleep)
     {
-        if (!doorbell.TryEnter())
+        // Safe: _wakeSequence lies in this reader's mapping, which stays mapped while the reader is reachable (see the constructor).
+        uint sequence = Volatile.Read(ref *_wakeSequence);
+        // Register (a store into the shared page, through pwrite), then a full fence: the store is ordered before the load
+        // of the slot below (the symmetric case). A failed registration leaves the wait bounded by its timeout.
+        doorbell.TryRegister();
+        Interlocked.MemoryBarrier();
+        if (CanIssueGlobalBarrier)
         {
-            // Disposed meanwhile: the caller's look at the channel throws.
+            // The asymmetric case: a writer in a registered process fences here, so its publish or its check is ordered.
+            Futex.GlobalBarrier();
+        }
+
+        if (HasSomethingToRead())
+        {
+            // The flag stays set; the writer's next record clears it with one wake at most.
             return;
         }
 
-        try
+        _doorbellSleeps++;
+        if (Futex.Wait(_wakeSequence, sequence, sleep) == Futex.WaitResult.TimedOut && HasSomethingToRead())
         {
-            // Safe: TryEnter holds the header mapping until Exit, whatever another thread's Dispose does.
-            uint sequence = Volatile.Read(ref *doorbell.WakeSequence);
-            // A full fence: the flag store is visible before the slot is loaded below (the symmetric case).
-            Interlocked.Exchange(ref *doorbell.Waiters, 1);
-            if (CanIssueGlobalBarrier)
-            {
-                // The asymmetric case: a writer in a registered process fences here, so its publish or its check is ordered.
-                Futex.GlobalBarrier();
-            }
-
-            if (HasSomethingToRead())
-            {
-                // The flag stays set; the writer's next record clears it with one wake at most.
-                return;
-            }
-
-            _doorbellSleeps++;
-            if (Futex.Wait(doorbell.WakeSequence, sequence, sleep) == Futex.WaitResult.TimedOut && HasSomethingToRead())
-            {
-                _timeoutWakeups++;
-            }
-        }
-        finally
-        {
-            doorbell.Exit();
+            _timeoutWakeups++;
         }
     }
 
@@ -467,10 +463,17 @@ public sealed unsafe class ShmReader : IReader
         // acquire load of the length slot; the mmap below cannot happen before this store in program order,
         // and the kernel's page-table switch is a full barrier on every CPU running this process.
         Volatile.Write(ref _disposed, true);
+        if (_doorbell is not null)
+        {
+            // After the flag, so a thread woken here sees it; before the retirement, while the word is still the file's.
+            // Wakes the channel's other sleepers too (they look and sleep again). A thread that goes to sleep just after
+            // this wakes by its timeout (at most 10 ms) and sees the flag.
+            Futex.WakeAll(_wakeSequence);
+            _doorbell.Dispose();
+        }
+
         _memory.Invalidate();
         _memory.Hold(_file.Retire());
-        // After the flag: a thread woken here sees it. The view stays mapped until that thread's wait lets it go.
-        _doorbell?.Dispose();
     }
 
     /// <summary>

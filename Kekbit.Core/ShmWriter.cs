@@ -537,8 +537,8 @@ public sealed unsafe class ShmWriter : IWriter
     /// <remarks>
     /// <para>
     /// No lost wake-up (a Dekker store-load pair across processes). The writer does "store length (publish); load
-    /// waiters"; a reader (ShmReader.SleepOnDoorbell) does "load wake sequence; store waiters = 1 (an interlocked
-    /// exchange, a full fence); global membarrier; load the next length slot; futex-wait while the sequence is
+    /// waiters"; a reader (ShmReader.SleepOnDoorbell) does "load wake sequence; store waiters = 1 (pwrite into the
+    /// shared page, see DoorbellRegistration); full fence; global membarrier; load the next length slot; futex-wait while the sequence is
     /// unchanged". A processor may run the writer's load before its store drains from the store buffer, so one of
     /// the two sides' fences must separate them. Two ways, both in every case:
     /// </para>
@@ -553,8 +553,8 @@ public sealed unsafe class ShmWriter : IWriter
     /// </para>
     /// <para>
     /// 2. Symmetric (this process could not register: old kernel, seccomp; or the <see cref="WriterFenceSwitch"/> switch
-    /// is on): the writer executes a full fence between publishing and loading waiters, and the reader's interlocked
-    /// exchange is the other fence. A reader issues the membarrier whenever the kernel offers it, so either kind of
+    /// is on): the writer executes a full fence between publishing and loading waiters, and the reader's fence after
+    /// its store is the other. A reader issues the membarrier whenever the kernel offers it, so either kind of
     /// writer pairs with any reader.
     /// </para>
     /// <para>
