@@ -194,6 +194,24 @@ public sealed class DoorbellTests
     }
 
     [Fact]
+    public void Waiting_allocates_nothing()
+    {
+        using var root = new TempRoot();
+        using ShmWriter writer = ShmWriter.Create(root.Path, SmallChannel());
+        using ShmReader reader = ShmReader.Open(root.Path, ChannelId);
+        Assert.False(reader.WaitForData(TimeSpan.FromMilliseconds(2), Token));
+        long sleepsBefore = reader.DoorbellSleeps;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.False(reader.WaitForData(TimeSpan.FromMilliseconds(2), Token));
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.True(!reader.HasDoorbell || reader.DoorbellSleeps > sleepsBefore);
+    }
+
+    [Fact]
     public void A_record_wakes_a_reader_sleeping_in_another_process()
     {
         SkipWithoutFutex();
