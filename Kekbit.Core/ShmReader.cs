@@ -39,6 +39,11 @@ public sealed unsafe class ShmReader : IReader
     private bool _disposed;
     private readonly DoorbellRegistration? _doorbell;
     private readonly uint* _wakeSequence;
+    private readonly uint* _waiters;
+
+    // The doorbell registration this reader made last (SleepOnDoorbell), and the wake sequence loaded just before it.
+    private bool _registered;
+    private uint _registeredSequence;
     private long _doorbellSleeps;
     private long _timeoutWakeups;
 
@@ -48,6 +53,7 @@ public sealed unsafe class ShmReader : IReader
         // Safe: set only with a doorbell, whose file holds the 1024-byte header; the range stays mapped (as zeros after
         // Dispose, see RetiredMapping) for as long as this reader is reachable, so loads and futex waits on it never fault.
         _wakeSequence = doorbell is null ? null : (uint*)(file.Base + ChannelFormat.WakeSequenceOffset);
+        _waiters = doorbell is null ? null : (uint*)(file.Base + ChannelFormat.WaitersOffset);
         _file = file;
         Metadata = metadata;
         Path = path;
@@ -353,26 +359,33 @@ public sealed unsafe class ShmReader : IReader
     /// </summary>
     private void SleepOnDoorbell(DoorbellRegistration doorbell, TimeSpan sleep)
     {
-        // Safe: _wakeSequence lies in this reader's mapping, which stays mapped while the reader is reachable (see the constructor).
-        uint sequence = Volatile.Read(ref *_wakeSequence);
-        // Register (a store into the shared page, through pwrite), then a full fence: the store is ordered before the load
-        // of the slot below (the symmetric case). A failed registration leaves the wait bounded by its timeout.
-        doorbell.TryRegister();
-        Interlocked.MemoryBarrier();
-        if (CanIssueGlobalBarrier)
+        // Safe: both words lie in this reader's mapping, which stays mapped while the reader is reachable (see the constructor).
+        // Still registered from an earlier sleep if the writer has not rung since (the sequence it bumps
+        // on every ring is unchanged) and the flag is still set: then every record published since that registration
+        // rings, and a ring changes the sequence the futex compares, so sleeping again needs no new registration. This
+        // keeps an idle reader to one futex timeout per 10 ms, with no pwrite or membarrier.
+        if (!_registered || Volatile.Read(ref *_wakeSequence) != _registeredSequence || Volatile.Read(ref *_waiters) == 0)
         {
-            // The asymmetric case: a writer in a registered process fences here, so its publish or its check is ordered.
-            Futex.GlobalBarrier();
-        }
+            _registeredSequence = Volatile.Read(ref *_wakeSequence);
+            // Register (a store into the shared page, through pwrite), then a full fence: the store is ordered before the
+            // load of the slot below (the symmetric case). A failed registration leaves the wait bounded by its timeout.
+            _registered = doorbell.TryRegister();
+            Interlocked.MemoryBarrier();
+            if (CanIssueGlobalBarrier)
+            {
+                // The asymmetric case: a writer in a registered process fences here, so its publish or its check is ordered.
+                Futex.GlobalBarrier();
+            }
 
-        if (HasSomethingToRead())
-        {
-            // The flag stays set; the writer's next record clears it with one wake at most.
-            return;
+            if (HasSomethingToRead())
+            {
+                // The flag stays set; the writer's next record clears it with one wake at most.
+                return;
+            }
         }
 
         _doorbellSleeps++;
-        if (Futex.Wait(_wakeSequence, sequence, sleep) == Futex.WaitResult.TimedOut && HasSomethingToRead())
+        if (Futex.Wait(_wakeSequence, _registeredSequence, sleep) == Futex.WaitResult.TimedOut && HasSomethingToRead())
         {
             _timeoutWakeups++;
         }

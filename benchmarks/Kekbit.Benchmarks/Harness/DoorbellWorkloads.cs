@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO.MemoryMappedFiles;
 using HdrHistogram;
+using Kekbit.Core;
 using Kekbit.Core.Internal;
 using Kekbit.Reactive.Idle;
 using Kekbit.TestSupport;
@@ -11,7 +12,7 @@ namespace Kekbit.Benchmarks.Harness;
 /// <summary>
 /// The doorbell's figures: the floor (a raw futex ping-pong between two processes over a shared file mapping, nothing
 /// of Kekbit but its futex calls) and the one-way latency of readers sleeping on the doorbell at paced rates, with the
-/// default backoff reader beside them.
+/// default backoff reader beside them; and the CPU an idle reader costs, doorbell and backoff.
 /// </summary>
 internal static unsafe class DoorbellWorkloads
 {
@@ -27,6 +28,17 @@ internal static unsafe class DoorbellWorkloads
             long count = quick ? Math.Min(20_000, rate) : rate * 10L;
             report.Add(LatencyWorkloads.Kekbit(scratch, channelId++, count, rate, $"Kekbit, doorbell reader (WaitForData), {rate:N0}/s", idle: null));
             report.Add(LatencyWorkloads.Kekbit(scratch, channelId++, count, rate, $"Kekbit, backoff reader (default strategy), {rate:N0}/s", new BackoffIdleStrategy()));
+        }
+
+        // What a reader waiting on an empty channel costs, doorbell and default backoff.
+        using (ShmWriter.Create(scratch.Path, Metadata.Create(1, channelId, 0, 8, 60_000, TickUnit.Millis)))
+        {
+            TimeSpan idleTime = quick ? TimeSpan.FromMilliseconds(300) : TimeSpan.FromSeconds(10);
+            foreach (string strategy in new[] { "doorbell", "backoff" })
+            {
+                (TimeSpan cpu, TimeSpan wall) = IdleWorkloads.Measure(scratch, channelId, strategy, idleTime);
+                report.AddIdle(strategy, cpu, wall);
+            }
         }
     }
 
