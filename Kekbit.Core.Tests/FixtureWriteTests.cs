@@ -8,6 +8,8 @@ namespace Kekbit.Core.Tests;
 /// <summary>
 /// Writing each fixture's input with the same hints produces the same bytes kekbit 0.3.5 wrote:
 /// the same data area and the same metadata but for the creation time, and the same outcome per write.
+/// With the doorbell off every other byte is identical too; with it on (the default) only the doorbell's cache
+/// line in the reserved header bytes differs, which kekbit 0.3.5 never reads (docs/FORMAT.md, "The doorbell").
 /// </summary>
 public sealed class FixtureWriteTests
 {
@@ -31,10 +33,30 @@ public sealed class FixtureWriteTests
     [MemberData(nameof(Cases))]
     public void Same_input_and_hints_give_the_same_bytes_and_write_outcomes(FixtureCase c)
     {
+        (byte[] theirs, byte[] ours) = WriteFixture(c, doorbell: false);
+        AssertSameMetadataButCreationTime(theirs, ours, 0, 1024);
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void With_the_doorbell_only_the_doorbell_line_of_the_reserved_header_differs(FixtureCase c)
+    {
+        (byte[] theirs, byte[] ours) = WriteFixture(c, doorbell: true);
+        AssertSameMetadataButCreationTime(theirs, ours, 0, 512);
+        AssertSameMetadataButCreationTime(theirs, ours, 576, 1024);
+        // The mark ("DOORBELL"), version 1, a wake sequence and a waiters flag that no reader ever touched.
+        Assert.Equal("444F4F5242454C4C" + "01000000" + "00000000" + "00000000" + "00000000", Convert.ToHexString(ours, 512, 24));
+        Assert.All(ours.AsSpan(512 + 24, 64 - 24).ToArray(), b => Assert.Equal(0, b));
+        Assert.All(theirs.AsSpan(512, 64).ToArray(), b => Assert.Equal(0, b));
+    }
+
+    /// <summary>Writes the fixture's input as kekbit did; checks the outcomes and the data area; returns kekbit's file and ours.</summary>
+    private static (byte[] Theirs, byte[] Ours) WriteFixture(FixtureCase c, bool doorbell)
+    {
         using var root = new TempRoot();
         var metadata = Metadata.Create(c.WriterId, c.ChannelId, c.CapacityHint, c.MaxLengthHint, c.Timeout, c.Tick);
         IHandler? handler = c.Sequenced ? ChainedHandler.Link(new EncoderHandler(), new SequenceHandler(0)) : null;
-        var writer = ShmWriter.Create(root.Path, metadata, handler);
+        var writer = ShmWriter.Create(root.Path, metadata, handler, new ShmWriterOptions { Doorbell = doorbell });
         var outcomes = new List<string>();
         List<byte[]> inputs = ReadInputs(c.Name);
         for (int i = 0; i < inputs.Count; i++)
@@ -61,17 +83,23 @@ public sealed class FixtureWriteTests
         writer.Dispose();
 
         Assert.Equal(1024 + metadata.Capacity + 32, ours.Length);
-        AssertSameMetadataButCreationTime(theirs, ours);
         int compared = Math.Min(theirs.Length, ours.Length);
         Assert.Equal(Convert.ToHexString(theirs, 1024, compared - 1024), Convert.ToHexString(ours, 1024, compared - 1024));
         // kekbit's files end 896 bytes early; past their end ours holds only zeros.
         Assert.All(ours.AsSpan(compared).ToArray(), b => Assert.Equal(0, b));
+        return (theirs, ours);
     }
 
-    private static void AssertSameMetadataButCreationTime(byte[] theirs, byte[] ours)
+    /// <summary>Header bytes [<paramref name="from"/>, <paramref name="to"/>) are the same, but for the creation time (bytes 48-55).</summary>
+    private static void AssertSameMetadataButCreationTime(byte[] theirs, byte[] ours, int from, int to)
     {
-        Assert.Equal(Convert.ToHexString(theirs, 0, 48), Convert.ToHexString(ours, 0, 48));
-        Assert.Equal(Convert.ToHexString(theirs, 56, 1024 - 56), Convert.ToHexString(ours, 56, 1024 - 56));
+        for (int i = from; i < to; i++)
+        {
+            if (i is < 48 or >= 56 && theirs[i] != ours[i])
+            {
+                Assert.Fail(string.Create(CultureInfo.InvariantCulture, $"header byte {i}: kekbit wrote {theirs[i]:X2}, we wrote {ours[i]:X2}"));
+            }
+        }
     }
 
     private static List<byte[]> ReadInputs(string name)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Kekbit.Core.Internal;
 
@@ -17,6 +18,15 @@ namespace Kekbit.Core;
 /// </remarks>
 public sealed unsafe class ShmReader : IReader
 {
+    /// <summary>The longest single futex sleep of <see cref="WaitForData"/>: bounds the cost of any lost wake-up, a dead writer's silence and cancellation latency.</summary>
+    internal static readonly TimeSpan MaxDoorbellSleep = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>How long <see cref="WaitForData"/> sleeps between looks when the channel has no doorbell.</summary>
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(1);
+
+    // Whether this process may issue global expedited membarriers (the reader's half of the argument in ShmWriter.RingIfWaiting).
+    private static readonly bool CanIssueGlobalBarrier = Futex.CanIssueGlobalBarriers;
+
     private readonly MappedFile _file;
     private readonly MappedMemory _memory;
     private readonly byte* _data;
@@ -27,9 +37,23 @@ public sealed unsafe class ShmReader : IReader
     private ReadStatus? _exhaustedBy;
     private ReadFailure _failure;
     private bool _disposed;
+    private readonly DoorbellRegistration? _doorbell;
+    private readonly uint* _wakeSequence;
+    private readonly uint* _waiters;
 
-    private ShmReader(MappedFile file, Metadata metadata, string path)
+    // The doorbell registration this reader made last (SleepOnDoorbell), and the wake sequence loaded just before it.
+    private bool _registered;
+    private uint _registeredSequence;
+    private long _doorbellSleeps;
+    private long _timeoutWakeups;
+
+    private ShmReader(MappedFile file, Metadata metadata, string path, DoorbellRegistration? doorbell)
     {
+        _doorbell = doorbell;
+        // Safe: set only with a doorbell, whose file holds the 1024-byte header; the range stays mapped (as zeros after
+        // Dispose, see RetiredMapping) for as long as this reader is reachable, so loads and futex waits on it never fault.
+        _wakeSequence = doorbell is null ? null : (uint*)(file.Base + ChannelFormat.WakeSequenceOffset);
+        _waiters = doorbell is null ? null : (uint*)(file.Base + ChannelFormat.WaitersOffset);
         _file = file;
         Metadata = metadata;
         Path = path;
@@ -62,6 +86,21 @@ public sealed unsafe class ShmReader : IReader
     /// short). Such a file is read up to the last record wholly inside it.
     /// </summary>
     public bool IsFileTruncated => _dataLimit < _capacity + ChannelFormat.FooterLength;
+
+    /// <summary>
+    /// Whether <see cref="WaitForData"/> sleeps on the channel's doorbell (a futex the writer rings when it publishes) rather
+    /// than polling: the channel was created with the doorbell (<see cref="ShmWriterOptions.Doorbell"/>; channels written
+    /// by kekbit 0.3.5 have none), the platform has futexes (Linux on x86-64 or arm64), and this process may write the
+    /// channel file (a reader registers as waiting by writing a flag in the file's header, through a file handle: its
+    /// mapping stays read-only; read-only permission means polling).
+    /// </summary>
+    public bool HasDoorbell => _doorbell is not null;
+
+    /// <summary>How many futex sleeps <see cref="WaitForData"/> began.</summary>
+    internal long DoorbellSleeps => _doorbellSleeps;
+
+    /// <summary>How many futex sleeps ended by their timeout although a record (or the end) was there: wake-ups that came only by timeout.</summary>
+    internal long TimeoutWakeups => _timeoutWakeups;
 
     /// <summary>Opens channel <paramref name="channelId"/> under <paramref name="root"/> for reading, from its first record.</summary>
     /// <param name="root">The root folder that holds channels.</param>
@@ -130,7 +169,14 @@ public sealed unsafe class ShmReader : IReader
         {
             // Safe: the mapping holds at least MetadataLength bytes (checked above).
             var metadata = Metadata.Read(new ReadOnlySpan<byte>(file.Base, ChannelFormat.MetadataLength), channelFile);
-            return new ShmReader(file, metadata, channelFile);
+            // Safe: a valid channel's file holds at least its 1024-byte header (the metadata check above accepts none shorter than
+            // 128 bytes, so the length is checked here). The mark is written before the signature, so a complete header shows it.
+            DoorbellRegistration? doorbell = file.Length >= ChannelFormat.DataOffset
+                && *(ulong*)(file.Base + ChannelFormat.DoorbellOffset) == ChannelFormat.DoorbellMark
+                && *(uint*)(file.Base + ChannelFormat.DoorbellVersionOffset) == ChannelFormat.DoorbellVersion
+                    ? DoorbellRegistration.TryOpen(channelFile, new ReadOnlySpan<byte>(file.Base, ChannelFormat.MetadataLength))
+                    : null;
+            return new ShmReader(file, metadata, channelFile, doorbell);
         }
         catch
         {
@@ -250,6 +296,120 @@ public sealed unsafe class ShmReader : IReader
     }
 
     /// <summary>
+    /// Blocks until <see cref="TryRead"/> has something other than <see cref="ReadStatus.Nothing"/> to return (a record,
+    /// the end of the channel, a failure), or until <paramref name="timeout"/> passes. Consumes nothing. With a doorbell
+    /// (<see cref="HasDoorbell"/>) the thread sleeps in a futex and wakes within microseconds of the writer publishing;
+    /// without one it looks every millisecond or so.
+    /// </summary>
+    /// <remarks>
+    /// Each sleep lasts at most 10 ms before the channel is looked at again, so a writer that dies (and never rings)
+    /// costs the caller nothing beyond its own timeout: wrap the reader in a <see cref="TimeoutReader"/> to detect it, as
+    /// when polling. Cancellation is observed within one such sleep. Call it from the reading thread (a reader is not
+    /// thread-safe); <see cref="Dispose"/> from another thread wakes it, and it then throws <see cref="ObjectDisposedException"/>.
+    /// </remarks>
+    /// <param name="timeout">How long to wait: zero or more (zero only looks), or <see cref="Timeout.InfiniteTimeSpan"/>.</param>
+    /// <param name="cancellationToken">Stops the wait.</param>
+    /// <returns>True if there is something to read; false if the timeout passed first.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative and not <see cref="Timeout.InfiniteTimeSpan"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The reader was disposed, before or during the wait.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public bool WaitForData(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        bool infinite = timeout == Timeout.InfiniteTimeSpan;
+        if (!infinite)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.Zero);
+        }
+
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (HasSomethingToRead())
+        {
+            return true;
+        }
+
+        long start = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            TimeSpan remaining = infinite ? MaxDoorbellSleep : timeout - Stopwatch.GetElapsedTime(start);
+            if (remaining <= TimeSpan.Zero)
+            {
+                return false;
+            }
+
+            if (_doorbell is { } doorbell)
+            {
+                SleepOnDoorbell(doorbell, remaining < MaxDoorbellSleep ? remaining : MaxDoorbellSleep);
+            }
+            else
+            {
+                Thread.Sleep(remaining < PollInterval ? remaining : PollInterval);
+            }
+
+            if (HasSomethingToRead())
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Registers as waiting, looks at the channel again, and sleeps on the wake sequence unless the writer rang in
+    /// between (the protocol is argued in ShmWriter.RingIfWaiting).
+    /// </summary>
+    private void SleepOnDoorbell(DoorbellRegistration doorbell, TimeSpan sleep)
+    {
+        // Safe: both words lie in this reader's mapping, which stays mapped while the reader is reachable (see the constructor).
+        // Still registered from an earlier sleep if the writer has not rung since (the sequence it bumps
+        // on every ring is unchanged) and the flag is still set: then every record published since that registration
+        // rings, and a ring changes the sequence the futex compares, so sleeping again needs no new registration. This
+        // keeps an idle reader to one futex timeout per 10 ms, with no pwrite or membarrier.
+        if (!_registered || Volatile.Read(ref *_wakeSequence) != _registeredSequence || Volatile.Read(ref *_waiters) == 0)
+        {
+            _registeredSequence = Volatile.Read(ref *_wakeSequence);
+            // Register (a store into the shared page, through pwrite), then a full fence: the store is ordered before the
+            // load of the slot below (the symmetric case). A failed registration leaves the wait bounded by its timeout.
+            _registered = doorbell.TryRegister();
+            Interlocked.MemoryBarrier();
+            if (CanIssueGlobalBarrier)
+            {
+                // The asymmetric case: a writer in a registered process fences here, so its publish or its check is ordered.
+                Futex.GlobalBarrier();
+            }
+
+            if (HasSomethingToRead())
+            {
+                // The flag stays set; the writer's next record clears it with one wake at most.
+                return;
+            }
+        }
+
+        _doorbellSleeps++;
+        if (Futex.Wait(_wakeSequence, _registeredSequence, sleep) == Futex.WaitResult.TimedOut && HasSomethingToRead())
+        {
+            _timeoutWakeups++;
+        }
+    }
+
+    /// <summary>
+    /// A look at the channel that consumes nothing: whether <see cref="TryRead"/> would return something other than
+    /// <see cref="ReadStatus.Nothing"/>. Throws if the reader was disposed (its mapping then reads zeros).
+    /// </summary>
+    private bool HasSomethingToRead()
+    {
+        if (_exhaustedBy is not null)
+        {
+            return true;
+        }
+
+        long position = _position;
+        // Safe: the slot lies inside the data the file holds, as in TryRead; past that TryRead reports the truncation.
+        bool something = position + ChannelFormat.RecordHeaderLength > _dataLimit || Volatile.Read(ref *(ulong*)(_data + position)) != ChannelFormat.Watermark;
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
+        return something;
+    }
+
+    /// <summary>
     /// Moves the reader to <paramref name="position"/>, a position saved from <see cref="Position"/> or
     /// <see cref="ReadResult.Position"/>, so reading resumes there. The position is validated by walking the
     /// published records from the start: it must be the start of a record, or the end of the published data.
@@ -316,6 +476,15 @@ public sealed unsafe class ShmReader : IReader
         // acquire load of the length slot; the mmap below cannot happen before this store in program order,
         // and the kernel's page-table switch is a full barrier on every CPU running this process.
         Volatile.Write(ref _disposed, true);
+        if (_doorbell is not null)
+        {
+            // After the flag, so a thread woken here sees it; before the retirement, while the word is still the file's.
+            // Wakes the channel's other sleepers too (they look and sleep again). A thread that goes to sleep just after
+            // this wakes by its timeout (at most 10 ms) and sees the flag.
+            Futex.WakeAll(_wakeSequence);
+            _doorbell.Dispose();
+        }
+
         _memory.Invalidate();
         _memory.Hold(_file.Retire());
     }

@@ -42,6 +42,25 @@ public sealed unsafe class ShmWriter : IWriter
     private readonly RecordBuffer _record;
     private int _writeOffset;
 
+    // The doorbell (see RingIfWaiting). _waiters is what the per-record check loads: the channel's waiters flag; or
+    // NoWaiters (always zero) when the channel has no doorbell or the platform no futex; or AlwaysRing (never zero) when
+    // the writer must fence between publishing and checking (it could not register for global membarriers), so that
+    // every record takes the slow path, which fences and then checks _channelWaiters. The fast path is one load and a
+    // branch in every case.
+    /// <summary>
+    /// The AppContext switch that makes writers fence before every waiter check instead of registering for global
+    /// membarriers, whose IPIs reach the writer's core each time a reader goes to sleep (for writers on isolated cores).
+    /// </summary>
+    internal const string WriterFenceSwitch = "Kekbit.Core.Doorbell.WriterFence";
+
+    private static readonly uint* NoWaiters = (uint*)System.Runtime.InteropServices.NativeMemory.AllocZeroed(sizeof(uint));
+    private static readonly uint* AlwaysRing = NewAlwaysRing();
+    private readonly uint* _waiters;
+    private readonly uint* _channelWaiters;
+    private readonly uint* _wakeSequence;
+    private readonly bool _fenceBeforeWaiterCheck;
+    private long _wakes;
+
     // The lifetime guard (an asymmetric Dekker handshake; the argument is in Dispose). _inWrite is stored only by
     // the writing thread: nonzero while a write (or Flush) runs, the address of a local of the write's frame when
     // user code (an encoder or a handler) runs inside it. _state goes Open -> Closing (Dispose) -> Closed (the mapping is released).
@@ -50,7 +69,7 @@ public sealed unsafe class ShmWriter : IWriter
     private int _state;
     private int _closeClaimed;
 
-    private ShmWriter(MappedFile file, Metadata metadata, string path, IHandler? handler)
+    private ShmWriter(MappedFile file, Metadata metadata, string path, IHandler? handler, bool doorbell)
     {
         _file = file;
         Metadata = metadata;
@@ -62,6 +81,15 @@ public sealed unsafe class ShmWriter : IWriter
         // Safe: the mapping is 1024 + capacity + 32 bytes, so the data area and its footer lie inside it.
         _data = file.Base + ChannelFormat.DataOffset;
         _record = new RecordBuffer(_data);
+        _waiters = NoWaiters;
+        if (doorbell && Futex.IsSupported)
+        {
+            // Safe: the mapping starts with the 1024-byte header, which holds the doorbell line; both words are 4-aligned.
+            _wakeSequence = (uint*)(file.Base + ChannelFormat.WakeSequenceOffset);
+            _channelWaiters = (uint*)(file.Base + ChannelFormat.WaitersOffset);
+            _fenceBeforeWaiterCheck = (AppContext.TryGetSwitch(WriterFenceSwitch, out bool fence) && fence) || !Futex.ReceivesGlobalBarriers;
+            _waiters = _fenceBeforeWaiterCheck ? AlwaysRing : _channelWaiters;
+        }
     }
 
     /// <inheritdoc/>
@@ -78,6 +106,19 @@ public sealed unsafe class ShmWriter : IWriter
 
     /// <summary>Whether the channel can take no further record (<see cref="Available"/> is 8 or less).</summary>
     public bool IsFull => RecordLayout.IsFull(_capacity, _writeOffset);
+
+    /// <summary>
+    /// Whether this writer rings the channel's doorbell: the channel was created with <see cref="ShmWriterOptions.Doorbell"/>
+    /// and the platform has futexes (Linux on x86-64 or arm64). Readers blocked in <see cref="ShmReader.WaitForData"/>
+    /// then wake as soon as a record is published; otherwise they poll.
+    /// </summary>
+    public bool HasDoorbell => _wakeSequence != null;
+
+    /// <summary>How many times this writer rang the doorbell (futex wake calls): at most one per reader sleep, never one per record.</summary>
+    internal long Wakes => Volatile.Read(ref _wakes);
+
+    /// <summary>Whether this writer fences before each waiter check (the symmetric protocol of <see cref="RingIfWaiting"/>).</summary>
+    internal bool FencesEachRecord => _fenceBeforeWaiterCheck;
 
     /// <summary>Whether the writer was disposed: it takes no further record (the close itself may still be running).</summary>
     public bool IsClosed => Volatile.Read(ref _state) != Open;
@@ -112,7 +153,7 @@ public sealed unsafe class ShmWriter : IWriter
             // Checked again under the lock: another creator may have finished in between.
             ThrowIfExists(channelFile);
             MappedFile file = CreateFile(channelFile, metadata, options);
-            var writer = new ShmWriter(file, metadata, channelFile, handler);
+            var writer = new ShmWriter(file, metadata, channelFile, handler, options.Doorbell);
             CreationLock.Release(lockFile);
             return writer;
         }
@@ -374,6 +415,17 @@ public sealed unsafe class ShmWriter : IWriter
             // record: _writeOffset and the records were stored before the last write's release of _inWrite, which
             // the caller acquired (or the caller is that writing thread).
             Volatile.Write(ref *(ulong*)(_data + _writeOffset), ChannelFormat.Close);
+            if (HasDoorbell)
+            {
+                // Sleepers must see the end now, not at their timeout. A full fence, not the global membarrier
+                // argument of RingIfWaiting: closing is rare, and the fence makes this path stand alone.
+                Interlocked.MemoryBarrier();
+                if (Volatile.Read(ref *_channelWaiters) != 0)
+                {
+                    Ring();
+                }
+            }
+
             _file.Flush();
         }
         catch (IOException) when (!throwOnFlushError)
@@ -460,7 +512,81 @@ public sealed unsafe class ShmWriter : IWriter
         Volatile.Write(ref *(ulong*)(slot + size), ChannelFormat.Watermark);
         Volatile.Write(ref *(ulong*)slot, (ulong)length);
         _writeOffset += size;
+        RingIfWaiting();
         return new WriteResult(WriteStatus.Success, size);
+    }
+
+    /// <summary>
+    /// After a record is published: rings the doorbell if a reader registered as waiting since the last ring.
+    /// With no reader waiting this costs one load of the waiters flag and a branch.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// No lost wake-up (a Dekker store-load pair across processes). The writer does "store length (publish); load
+    /// waiters"; a reader (ShmReader.SleepOnDoorbell) does "load wake sequence; store waiters = 1 (pwrite into the
+    /// shared page, see DoorbellRegistration); full fence; global membarrier; load the next length slot; futex-wait while the sequence is
+    /// unchanged". A processor may run the writer's load before its store drains from the store buffer, so one of
+    /// the two sides' fences must separate them. Two ways, both in every case:
+    /// </para>
+    /// <para>
+    /// 1. Asymmetric (the usual case): the writer's process registered for MEMBARRIER_CMD_GLOBAL_EXPEDITED, and the
+    /// reader, after storing the flag, issues that membarrier, which makes every running thread of every registered
+    /// process (in any process, unlike the private membarrier .NET's MemoryBarrierProcessWide uses) execute a full
+    /// fence before it returns; a thread not running passes one when it is scheduled. So either the writer's load
+    /// of waiters comes after that fence and sees 1, or its publishing store came before it and the reader's load of
+    /// the slot, after the membarrier, sees the record. The writer keeps its per-record path fence-free, which is
+    /// what keeps its throughput with no reader waiting at today's level.
+    /// </para>
+    /// <para>
+    /// 2. Symmetric (this process could not register: old kernel, seccomp; or the <see cref="WriterFenceSwitch"/> switch
+    /// is on): the writer executes a full fence between publishing and loading waiters, and the reader's fence after
+    /// its store is the other. A reader issues the membarrier whenever the kernel offers it, so either kind of
+    /// writer pairs with any reader.
+    /// </para>
+    /// <para>
+    /// If the writer sees 1 it clears the flag, bumps the sequence and wakes; a reader that loaded the sequence before
+    /// the bump either finds it changed (FUTEX_WAIT compares it atomically with going to sleep) or is asleep and
+    /// woken. Clearing the flag is what makes a burst cost one wake: the next records find 0 until a reader registers
+    /// again, and a reader killed while registered costs at most one wake, never one per record. If anything above
+    /// fails (a reader whose membarrier call failed, say), the reader's futex timeout still bounds the delay.
+    /// </para>
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void RingIfWaiting()
+    {
+        // Safe: _waiters points into the mapping (held: the caller is inside the write guard), at NoWaiters or at AlwaysRing.
+        if (Volatile.Read(ref *_waiters) != 0)
+        {
+            Ring();
+        }
+    }
+
+    /// <summary>
+    /// Clears the waiters flag, bumps the wake sequence and wakes every sleeper (the slow path of <see cref="RingIfWaiting"/>);
+    /// in the symmetric protocol, first fences and checks the channel's flag.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Ring()
+    {
+        if (_fenceBeforeWaiterCheck)
+        {
+            Interlocked.MemoryBarrier();
+            if (Volatile.Read(ref *_channelWaiters) == 0)
+            {
+                return;
+            }
+        }
+
+        // Safe: called only with a doorbell and with the mapping held. The exchange is a full fence: the sequence bump
+        // cannot pass it, and a reader that registers after it is woken by a later record.
+        if (Interlocked.Exchange(ref *_channelWaiters, 0) == 0)
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref *_wakeSequence);
+        Futex.WakeAll(_wakeSequence);
+        _wakes++;
     }
 
     /// <summary>A pinned payload passed as an encoder's value (a span cannot be a type argument).</summary>
@@ -476,6 +602,15 @@ public sealed unsafe class ShmWriter : IWriter
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void ThrowWriteInFlight() =>
         throw new InvalidOperationException("A write is already running on this writer: an encoder or handler may not write to (or flush) the writer whose write called it, and a ShmWriter takes one thread at a time (share it through a RetryWriter).");
+
+    /// <summary>A word that always reads 1, never freed: what the per-record check of a fencing writer loads (see _waiters).</summary>
+    private static uint* NewAlwaysRing()
+    {
+        // Safe: a fresh 4-byte native allocation, written once before any reader of the static field exists.
+        uint* word = (uint*)System.Runtime.InteropServices.NativeMemory.Alloc(sizeof(uint));
+        *word = 1;
+        return word;
+    }
 
     private static void CreateFolders(string root, string folder, UnixFileMode folderMode)
     {
@@ -581,6 +716,13 @@ public sealed unsafe class ShmWriter : IWriter
 
             // Safe: the mapping is `length` bytes, more than the metadata and the first data slot.
             metadata.WriteWithoutSignature(new Span<byte>(file.Base, ChannelFormat.MetadataLength));
+            if (options.Doorbell)
+            {
+                // Safe: inside the 1024-byte header. The wake sequence and the waiters flag start at zero (a new file is zeros).
+                *(ulong*)(file.Base + ChannelFormat.DoorbellOffset) = ChannelFormat.DoorbellMark;
+                *(uint*)(file.Base + ChannelFormat.DoorbellVersionOffset) = ChannelFormat.DoorbellVersion;
+            }
+
             Volatile.Write(ref *(ulong*)(file.Base + ChannelFormat.DataOffset), ChannelFormat.Watermark);
             // The signature goes last: a header with a signature is complete.
             Volatile.Write(ref *(ulong*)file.Base, ChannelFormat.Signature);

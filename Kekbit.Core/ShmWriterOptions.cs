@@ -28,6 +28,15 @@ public sealed class ShmWriterOptions
     /// </summary>
     public bool PreTouch { get; init; }
 
+    /// <summary>
+    /// Whether the channel carries a doorbell (docs/FORMAT.md): a presence mark and a waiter flag in header bytes that
+    /// kekbit 0.3.5 leaves zero and ignores, through which readers sleep in a futex until this writer publishes a record
+    /// (<see cref="ShmReader.WaitForData"/>). Default true. Set false for a file whose every byte, the reserved header
+    /// bytes included, must equal what kekbit 0.3.5 writes; its readers then poll. kekbit 0.3.5 reads the channel
+    /// identically either way.
+    /// </summary>
+    public bool Doorbell { get; init; } = true;
+
     /// <summary>Checks the options; throws <see cref="ArgumentException"/> for world-writable modes.</summary>
     internal void Validate()
     {

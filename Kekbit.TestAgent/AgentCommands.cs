@@ -10,7 +10,7 @@ internal static class AgentCommands
 
     public static int Usage()
     {
-        Console.Error.WriteLine("usage: write ROOT CHANNEL COUNT [options] | read ROOT CHANNEL [options] | tamper ROOT CHANNEL | pipe ROOT IN OUT [options]");
+        Console.Error.WriteLine("usage: write ROOT CHANNEL COUNT [options] | read ROOT CHANNEL [options] | tamper ROOT CHANNEL | pipe ROOT IN OUT [options] | echo ROOT IN OUT [--writer-fence] | sleep ROOT CHANNEL");
         return 2;
     }
 

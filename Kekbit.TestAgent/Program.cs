@@ -18,6 +18,14 @@
 //       middleware: opens channel IN when ready, creates channel OUT (same capacity and max record length),
 //       prints "READY", and pipes IN into OUT through Rx operators (keeping the pattern records whose index is a
 //       multiple of K, default 1); OUT is closed when IN closes. Prints "PIPED count=N", or "PIPE-FAILED error".
+//   echo ROOT IN OUT [--writer-fence]
+//       doorbell ping-pong: opens channel IN when ready, creates channel OUT, prints "READY doorbell=True|False", then
+//       waits on IN's doorbell (ShmReader.WaitForData) and copies each record of IN to OUT until IN closes; closes OUT and
+//       prints "ECHOED count=.. sleeps=.. timeoutWakeups=.. wakes=.. writerFence=..". --writer-fence: OUT's writer fences
+//       before each waiter check (the symmetric doorbell protocol) instead of relying on membarrier.
+//   sleep ROOT CHANNEL_ID
+//       opens the channel when ready, prints "WAITING doorbell=..", blocks in WaitForData with no timeout, then prints
+//       "WOKEN <first 8 payload bytes as u64>" (or "WOKEN <status>").
 using Kekbit.TestAgent;
 
 return args.Length > 0 ? args[0] switch
@@ -25,6 +33,8 @@ return args.Length > 0 ? args[0] switch
     "write" => AgentCommands.Guard(() => WriteCommand.Run(new AgentArgs(args))),
     "read" => AgentCommands.Guard(() => ReadCommand.Run(new AgentArgs(args))),
     "tamper" => AgentCommands.Guard(() => TamperCommand.Run(new AgentArgs(args))),
+    "echo" => AgentCommands.Guard(() => DoorbellCommand.Echo(new AgentArgs(args))),
+    "sleep" => AgentCommands.Guard(() => DoorbellCommand.Sleep(new AgentArgs(args))),
     "pipe" => AgentCommands.Guard(() => PipeCommand.Run(new AgentArgs(args))),
     _ => AgentCommands.Usage(),
 } : AgentCommands.Usage();

@@ -40,6 +40,24 @@ internal static class ChannelFormat
     public const int SignatureOffset = 0, VersionOffset = 8, WriterIdOffset = 16, ChannelIdOffset = 24,
         CapacityOffset = 32, MaxRecordLengthOffset = 36, TimeoutOffset = 40, CreationTimeOffset = 48, TickUnitOffset = 56;
 
+    /// <summary>
+    /// File offset of the doorbell: one 64-byte cache line in the header bytes kekbit 0.3.5 leaves zero and never reads,
+    /// away from the metadata and from the data area the writer stores to per record (docs/FORMAT.md, "The doorbell").
+    /// </summary>
+    public const int DoorbellOffset = 512;
+
+    /// <summary>Bytes of the doorbell line.</summary>
+    public const int DoorbellLength = 64;
+
+    /// <summary>"DOORBELL" read as a little-endian u64: the doorbell's presence mark, at <see cref="DoorbellOffset"/>.</summary>
+    public const ulong DoorbellMark = 0x4C4C_4542_524F_4F44;
+
+    /// <summary>The doorbell layout version, a u32 after the mark.</summary>
+    public const uint DoorbellVersion = 1;
+
+    /// <summary>File offsets of the doorbell's fields: the mark (u64), its version (u32), the wake sequence (u32, the futex word) and the waiters flag (u32).</summary>
+    public const int DoorbellVersionOffset = DoorbellOffset + 8, WakeSequenceOffset = DoorbellOffset + 16, WaitersOffset = DoorbellOffset + 20;
+
     /// <summary>The largest max record length a channel of <paramref name="capacity"/> bytes may declare.</summary>
     public static long MaxRecordLengthLimit(long capacity) => RecordLayout.AlignUp((capacity / 128) - RecordLayout.HeaderLength);
 

@@ -1,6 +1,8 @@
 // Kekbit benchmarks.
 //   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- harness [--quick] [--out FILE]
 //       the throughput / latency / idle-cost harness; prints progress to stderr and a markdown report to stdout (and FILE).
+//   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- doorbell [--quick] [--out FILE]
+//       only the doorbell rows: the raw futex ping-pong floor and doorbell vs default backoff readers at 1k, 10k, 100k records/s.
 //   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- bdn [BenchmarkDotNet options, e.g. --filter '*']
 //       BenchmarkDotNet micro-benchmarks with the memory diagnoser.
 //   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- path-cost [SIZE] [ROUNDS]
@@ -21,6 +23,10 @@ switch (args.FirstOrDefault())
         return HarnessRun.Run(quick: args.Contains("--quick"), output: args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault());
     case "path-cost":
         return PathCost.Run(args.Length > 1 ? (int)Long(args[1]) : 32, args.Length > 2 ? (int)Long(args[2]) : 15);
+    case "doorbell":
+        return HarnessRun.RunDoorbell(quick: args.Contains("--quick"), output: args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault());
+    case "futex-pong":
+        return DoorbellWorkloads.Pong(args[1], Long(args[2]));
     case "child-read":
         return ThroughputWorkloads.ChildRead(args[1], ulong.Parse(args[2], CultureInfo.InvariantCulture), Long(args[3]));
     case "latency-writer":
@@ -30,6 +36,6 @@ switch (args.FirstOrDefault())
     case "uds-writer":
         return LatencyWorkloads.SocketWriter(args[1], Long(args[2]), (int)Long(args[3]));
     default:
-        Console.Error.WriteLine("usage: harness [--quick] [--out FILE] | bdn [BenchmarkDotNet options] | path-cost [SIZE] [ROUNDS]");
+        Console.Error.WriteLine("usage: harness [--quick] [--out FILE] | doorbell [--quick] [--out FILE] | bdn [BenchmarkDotNet options] | path-cost [SIZE] [ROUNDS]");
         return 2;
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Kekbit.Core;
+using Kekbit.Core.Internal;
 using Kekbit.Reactive.Idle;
 using Kekbit.TestSupport;
 
@@ -40,6 +41,10 @@ internal static class HarnessRun
         report.Add(LatencyWorkloads.Kekbit(scratch, 1_000_001, latencyCount, Rate, "Kekbit, busy-spin reader", busySpin));
         report.Add(LatencyWorkloads.Kekbit(scratch, 1_000_002, latencyCount, Rate, "Kekbit, backoff reader (default strategy)", new BackoffIdleStrategy()));
         report.Add(LatencyWorkloads.UnixSocket(scratch, latencyCount, Rate));
+        if (Futex.IsSupported)
+        {
+            DoorbellWorkloads.Run(report, scratch, quick);
+        }
 
         // Idle cost: an empty channel that nobody writes; each strategy polls it from its own process.
         using (ShmWriter.Create(scratch.Path, Metadata.Create(1, 2_000_000, 0, 8, 60_000, TickUnit.Millis)))
@@ -52,6 +57,27 @@ internal static class HarnessRun
             }
         }
 
+        return Write(report, quick, output);
+    }
+
+    /// <summary>Only the doorbell rows (<see cref="DoorbellWorkloads"/>).</summary>
+    public static int RunDoorbell(bool quick, string? output)
+    {
+        if (!Futex.IsSupported)
+        {
+            Console.Error.WriteLine("The doorbell needs Linux futexes (x86-64 or arm64).");
+            return 2;
+        }
+
+        var report = new Report();
+        using var scratch = new TempRoot("kekbit-bench");
+        Console.Error.WriteLine($"Kekbit doorbell harness ({(quick ? "quick smoke run" : "full run")}), {Environment.ProcessorCount} cores, files under {scratch.Path}");
+        DoorbellWorkloads.Run(report, scratch, quick);
+        return Write(report, quick, output);
+    }
+
+    private static int Write(Report report, bool quick, string? output)
+    {
         string markdown = report.ToMarkdown(string.Create(CultureInfo.InvariantCulture,
             $"Measured {DateTime.UtcNow:yyyy-MM-dd} on {Environment.ProcessorCount} cores ({System.Runtime.InteropServices.RuntimeInformation.OSDescription.Trim()}, .NET {Environment.Version}){(quick ? ", quick smoke run: figures are not meaningful" : "")}."));
         Console.WriteLine(markdown);

@@ -21,7 +21,10 @@ internal static class IdleWorkloads
         return (TimeSpan.FromTicks(long.Parse(parts[1], CultureInfo.InvariantCulture)), TimeSpan.FromTicks(long.Parse(parts[2], CultureInfo.InvariantCulture)));
     }
 
-    /// <summary>Role of the reader process: poll for the given time, then print its CPU and wall time in ticks.</summary>
+    /// <summary>
+    /// Role of the reader process: poll for the given time (with "doorbell", wait in <see cref="ShmReader.WaitForData"/>
+    /// instead), then print its CPU and wall time in ticks.
+    /// </summary>
     public static int Reader(string root, ulong channelId, string strategy, double milliseconds)
     {
         IIdleStrategy idle = strategy switch
@@ -37,9 +40,16 @@ internal static class IdleWorkloads
         TimeSpan cpuBefore = process.TotalProcessorTime;
         long start = Stopwatch.GetTimestamp();
         var duration = TimeSpan.FromMilliseconds(milliseconds);
-        while (Stopwatch.GetElapsedTime(start) < duration)
+        while (Stopwatch.GetElapsedTime(start) is var elapsed && elapsed < duration)
         {
-            poller.Poll<int>(static (_, _) => { }, 0);
+            if (strategy == "doorbell")
+            {
+                reader.WaitForData(duration - elapsed);
+            }
+            else
+            {
+                poller.Poll<int>(static (_, _) => { }, 0);
+            }
         }
 
         TimeSpan wall = Stopwatch.GetElapsedTime(start);

@@ -21,8 +21,11 @@ internal static class LatencyWorkloads
 
     private static double TicksToNanos(long ticks) => ticks * 1e9 / Stopwatch.Frequency;
 
-    /// <summary>Reads <paramref name="count"/> records from a writer process, idling with <paramref name="idle"/> between empty polls (reset on data).</summary>
-    public static Result Kekbit(TempRoot scratch, ulong channelId, long count, int rate, string name, IIdleStrategy idle)
+    /// <summary>
+    /// Reads <paramref name="count"/> records from a writer process, idling with <paramref name="idle"/> between empty polls
+    /// (reset on data), or, with <paramref name="idle"/> null, sleeping on the channel's doorbell (<see cref="ShmReader.WaitForData"/>).
+    /// </summary>
+    public static Result Kekbit(TempRoot scratch, ulong channelId, long count, int rate, string name, IIdleStrategy? idle)
     {
         using Process writer = SelfProcess.Start("latency-writer", scratch.Path, channelId.ToString(CultureInfo.InvariantCulture), count.ToString(CultureInfo.InvariantCulture), rate.ToString(CultureInfo.InvariantCulture));
         SelfProcess.ExpectLine(writer, "READY");
@@ -44,7 +47,7 @@ internal static class LatencyWorkloads
                     histogram.RecordValue((long)TicksToNanos(Math.Max(0, now - due)));
                 }
 
-                idle.Reset();
+                idle?.Reset();
                 continue;
             }
 
@@ -53,7 +56,14 @@ internal static class LatencyWorkloads
                 break;
             }
 
-            idle.Idle();
+            if (idle is null)
+            {
+                reader.WaitForData(TimeSpan.FromSeconds(1));
+            }
+            else
+            {
+                idle.Idle();
+            }
         }
 
         writer.WaitForExit();
@@ -143,7 +153,7 @@ internal static class LatencyWorkloads
         }
     }
 
-    private static Result Summarise(string transport, LongHistogram histogram) => new(
+    internal static Result Summarise(string transport, LongHistogram histogram) => new(
         transport,
         histogram.TotalCount,
         histogram.GetValueAtPercentile(50),
