@@ -129,7 +129,7 @@ public sealed class ChannelInspection
         ShmReader reader;
         try
         {
-            reader = ShmReader.Open(path);
+            reader = ShmReader.OpenUnobserved(path);
         }
         catch (ChannelException e)
         {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using Kekbit.Core.Diagnostics;
 using Kekbit.Core.Internal;
 
 namespace Kekbit.Core;
@@ -96,6 +97,9 @@ public sealed unsafe class ShmReader : IReader
     /// </summary>
     public bool HasDoorbell => _doorbell is not null;
 
+    /// <summary>Whether <see cref="Dispose"/> was called (read by the metrics from another thread).</summary>
+    internal bool IsDisposed => Volatile.Read(ref _disposed);
+
     /// <summary>How many futex sleeps <see cref="WaitForData"/> began.</summary>
     internal long DoorbellSleeps => _doorbellSleeps;
 
@@ -116,6 +120,17 @@ public sealed unsafe class ShmReader : IReader
     /// <param name="channelFile">The path of a <c>.kekbit</c> file.</param>
     /// <exception cref="ChannelException">The channel is missing, still being created, unreadable or has invalid metadata.</exception>
     public static ShmReader Open(string channelFile)
+    {
+        ShmReader reader = OpenUnobserved(channelFile);
+        ChannelMeter.Observe(reader);
+        return reader;
+    }
+
+    /// <summary>
+    /// <see cref="Open(string)"/> without joining the metrics (<see cref="ChannelMeter"/>): for readers that only look, such as
+    /// an inspection, and for the meter's own record counting.
+    /// </summary>
+    internal static ShmReader OpenUnobserved(string channelFile)
     {
         ArgumentNullException.ThrowIfNull(channelFile);
         ThrowIfTooShortToOpen(channelFile);

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using Kekbit.Core.Diagnostics;
 using Kekbit.Core.Internal;
 
 namespace Kekbit.Core;
@@ -61,6 +62,11 @@ public sealed unsafe class ShmWriter : IWriter
     private readonly bool _fenceBeforeWaiterCheck;
     private long _wakes;
 
+    // Refused writes, by status: stored only on the refusal paths, read by the metrics (ChannelMeter) on collection.
+    private long _channelFullRefusals;
+    private long _recordTooLargeRefusals;
+    private long _closedRefusals;
+
     // The lifetime guard (an asymmetric Dekker handshake; the argument is in Dispose). _inWrite is stored only by
     // the writing thread: nonzero while a write (or Flush) runs, the address of a local of the write's frame when
     // user code (an encoder or a handler) runs inside it. _state goes Open -> Closing (Dispose) -> Closed (the mapping is released).
@@ -117,6 +123,15 @@ public sealed unsafe class ShmWriter : IWriter
     /// <summary>How many times this writer rang the doorbell (futex wake calls): at most one per reader sleep, never one per record.</summary>
     internal long Wakes => Volatile.Read(ref _wakes);
 
+    /// <summary>How many writes this writer refused with <paramref name="status"/> (ChannelFull, RecordTooLarge or Closed).</summary>
+    internal long RefusalsOf(WriteStatus status) => status switch
+    {
+        WriteStatus.ChannelFull => Volatile.Read(ref _channelFullRefusals),
+        WriteStatus.RecordTooLarge => Volatile.Read(ref _recordTooLargeRefusals),
+        WriteStatus.Closed => Volatile.Read(ref _closedRefusals),
+        _ => 0,
+    };
+
     /// <summary>Whether this writer fences before each waiter check (the symmetric protocol of <see cref="RingIfWaiting"/>).</summary>
     internal bool FencesEachRecord => _fenceBeforeWaiterCheck;
 
@@ -155,6 +170,7 @@ public sealed unsafe class ShmWriter : IWriter
             MappedFile file = CreateFile(channelFile, metadata, options);
             var writer = new ShmWriter(file, metadata, channelFile, handler, options.Doorbell);
             CreationLock.Release(lockFile);
+            ChannelMeter.Observe(writer);
             return writer;
         }
         catch
@@ -189,7 +205,7 @@ public sealed unsafe class ShmWriter : IWriter
         if (payload.Length > limit)
         {
             Exit();
-            return WriteResult.Of(WriteStatus.RecordTooLarge);
+            return RefuseTooLarge();
         }
 
         // Safe: the guard is held, so the mapping stays; payload.Length <= limit <= available - 8, so the copy
@@ -385,7 +401,15 @@ public sealed unsafe class ShmWriter : IWriter
     private WriteResult Refuse(WriteStatus status)
     {
         Exit();
+        Interlocked.Increment(ref _closedRefusals); // Interlocked: after Exit, another thread's write may be refused too.
         return WriteResult.Of(status);
+    }
+
+    /// <summary>A record larger than the channel takes: counted, then refused.</summary>
+    private WriteResult RefuseTooLarge()
+    {
+        _recordTooLargeRefusals++;
+        return WriteResult.Of(WriteStatus.RecordTooLarge);
     }
 
     /// <summary>
@@ -479,6 +503,7 @@ public sealed unsafe class ShmWriter : IWriter
         int available = Available;
         if (available <= ChannelFormat.RecordHeaderLength)
         {
+            _channelFullRefusals++;
             (limit, refusal) = (0, WriteResult.Of(WriteStatus.ChannelFull));
             return false;
         }
@@ -495,7 +520,7 @@ public sealed unsafe class ShmWriter : IWriter
         {
             record.Discard();
             record.End();
-            return WriteResult.Of(WriteStatus.RecordTooLarge);
+            return RefuseTooLarge();
         }
 
         record.End();

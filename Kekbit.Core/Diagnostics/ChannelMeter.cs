@@ -1,0 +1,179 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+
+namespace Kekbit.Core.Diagnostics;
+
+/// <summary>
+/// Owns the <c>Kekbit</c> meter and its instruments (names in <see cref="KekbitMetrics"/>), and the list of writers
+/// and readers they observe.
+/// </summary>
+/// <remarks>
+/// <para>
+/// No cost on the record paths: every instrument is observable, read on collection from what writers and readers
+/// keep anyway (positions, refusal and doorbell counters). A writer or reader joins the list when it is created,
+/// only while some listener has enabled one of the instruments (<see cref="IsListened"/>, a few field loads): one
+/// interlocked push of a node that holds it weakly. Collections (callbacks of the instruments, on the listener's
+/// thread) take a lock among themselves, walk the records published since the last one, and unlink the nodes of
+/// departed objects; they never touch an object's own fields but to read them.
+/// </para>
+/// <para>
+/// The list is a lock-free stack: pushers only publish a new head (compare-exchange); collectors, one at a time,
+/// unlink dead nodes behind the head they saw. A pusher never writes an existing node, so unlinking cannot lose one.
+/// </para>
+/// </remarks>
+internal static class ChannelMeter
+{
+    private static readonly Meter Meter = new(KekbitMetrics.MeterName, typeof(ChannelMeter).Assembly.GetName().Version?.ToString(3));
+    private static readonly Lock Gate = new();
+    private static readonly ConcurrentDictionary<string, ChannelTally> Channels = new(StringComparer.Ordinal);
+    private static readonly Instrument[] Instruments = CreateInstruments();
+    private static Observation? _head;
+
+    /// <summary>Whether some listener has enabled one of the instruments: only then are new writers and readers observed.</summary>
+    public static bool IsListened
+    {
+        get
+        {
+            foreach (Instrument instrument in Instruments)
+            {
+                if (instrument.Enabled)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>Observes <paramref name="writer"/> if someone listens; otherwise does nothing.</summary>
+    public static void Observe(ShmWriter writer)
+    {
+        if (IsListened)
+        {
+            ChannelTally tally = TallyOf(writer.Path, writer.Metadata);
+            tally.HasWriter = true;
+            Push(new WriterObservation(writer, tally));
+        }
+    }
+
+    /// <summary>Observes <paramref name="reader"/> if someone listens; otherwise does nothing.</summary>
+    public static void Observe(ShmReader reader)
+    {
+        if (IsListened)
+        {
+            ChannelTally tally = TallyOf(reader.Path, reader.Metadata);
+            tally.HasReaders = true;
+            Push(new ReaderObservation(reader, tally));
+        }
+    }
+
+    private static ChannelTally TallyOf(string path, Metadata metadata) =>
+        Channels.GetOrAdd(System.IO.Path.GetFullPath(path), static (key, metadata) => new ChannelTally(key, metadata), metadata);
+
+    private static void Push(Observation observation)
+    {
+        observation.Tally.AddObserver();
+        Observation? head;
+        do
+        {
+            head = Volatile.Read(ref _head);
+            observation.Next = head;
+        }
+        while (Interlocked.CompareExchange(ref _head, observation, head) != head);
+    }
+
+    private static Instrument[] CreateInstruments() =>
+    [
+        Counter(KekbitMetrics.WriterRecords, "{record}", "Records published by writers of this process.", static tally => tally.HasWriter, static tally => tally.HeadRecords),
+        Counter(KekbitMetrics.WriterBytes, "By", "Data-area bytes taken by published records, length slots and padding included.", static tally => tally.HasWriter, static tally => tally.HeadPosition),
+        Meter.CreateObservableCounter(KekbitMetrics.WriterRefusals, static () => Collect<long>(static (tally, measurements) =>
+        {
+            if (tally.HasWriter)
+            {
+                measurements.Add(new(tally.ChannelFullRefusals, [.. tally.Tags, new(KekbitMetrics.WriteStatusTag, "channel_full")]));
+                measurements.Add(new(tally.RecordTooLargeRefusals, [.. tally.Tags, new(KekbitMetrics.WriteStatusTag, "record_too_large")]));
+                measurements.Add(new(tally.ClosedRefusals, [.. tally.Tags, new(KekbitMetrics.WriteStatusTag, "closed")]));
+            }
+        }), "{record}", "Writes refused, by status: channel_full, record_too_large, closed."),
+        Counter(KekbitMetrics.WriterDoorbellWakes, "{wake}", "Futex wake calls made by writers because a reader slept on the doorbell.", static tally => tally.HasWriter, static tally => tally.DoorbellWakes),
+        Counter(KekbitMetrics.ReaderRecords, "{record}", "Records before each reader's position, summed over the channel's readers in this process.", static tally => tally.HasReaders, static tally => tally.ReaderRecords),
+        Counter(KekbitMetrics.ReaderBytes, "By", "Data-area bytes before each reader's position, summed over the channel's readers in this process.", static tally => tally.HasReaders, static tally => tally.ReaderBytes),
+        Gauge(KekbitMetrics.ReaderLagRecords, "{record}", "Records published and not yet read by the channel's slowest reader in this process.", static tally => tally.LagRecords),
+        Gauge(KekbitMetrics.ReaderLagBytes, "By", "Data-area bytes published and not yet read by the channel's slowest reader in this process.", static tally => tally.LagBytes),
+        Counter(KekbitMetrics.ReaderDoorbellSleeps, "{sleep}", "Futex sleeps begun by readers waiting on the doorbell.", static tally => tally.HasReaders, static tally => tally.ReaderSleeps),
+        Counter(KekbitMetrics.ReaderDoorbellTimeouts, "{wakeup}", "Doorbell sleeps ended by their timeout although data was there.", static tally => tally.HasReaders, static tally => tally.ReaderTimeouts),
+        Meter.CreateObservableGauge(KekbitMetrics.ChannelUtilization, static () => Collect<double>(static (tally, measurements) =>
+        {
+            if (tally.Observers > 0)
+            {
+                measurements.Add(new(tally.Utilization, tally.Tags));
+            }
+        }), "1", "Data-area bytes published over the channel's capacity, 0 to 1."),
+    ];
+
+    private static ObservableCounter<long> Counter(string name, string unit, string description, Func<ChannelTally, bool> applies, Func<ChannelTally, long> value) =>
+        Meter.CreateObservableCounter(name, () => Collect<long>((tally, measurements) =>
+        {
+            if (applies(tally))
+            {
+                measurements.Add(new(value(tally), tally.Tags));
+            }
+        }), unit, description);
+
+    private static ObservableGauge<long> Gauge(string name, string unit, string description, Func<ChannelTally, long> value) =>
+        Meter.CreateObservableGauge(name, () => Collect<long>((tally, measurements) =>
+        {
+            // Negative: no live reader of this channel, nothing to report.
+            if (value(tally) is long lag and >= 0)
+            {
+                measurements.Add(new(lag, tally.Tags));
+            }
+        }), unit, description);
+
+    /// <summary>Refreshes every tally, then turns each into measurements with <paramref name="measure"/>.</summary>
+    private static List<Measurement<T>> Collect<T>(Action<ChannelTally, List<Measurement<T>>> measure)
+        where T : struct
+    {
+        var measurements = new List<Measurement<T>>();
+        lock (Gate)
+        {
+            Refresh();
+            foreach (ChannelTally tally in Channels.Values)
+            {
+                measure(tally, measurements);
+            }
+        }
+
+        return measurements;
+    }
+
+    /// <summary>Reads every observed object into its tally and unlinks the departed ones. Runs under <see cref="Gate"/>.</summary>
+    private static void Refresh()
+    {
+        // Tallies of observations pushed after this snapshot are walked too: harmless, their nodes are seen next time.
+        Observation? head = Volatile.Read(ref _head);
+        foreach (ChannelTally tally in Channels.Values)
+        {
+            tally.BeginRefresh();
+        }
+
+        Observation? previous = null;
+        for (Observation? node = head; node is not null; node = node.Next)
+        {
+            if (node.Update() || previous is null)
+            {
+                // Alive, or the head this collection saw (a pusher may be linking to it right now): kept.
+                previous = node;
+                continue;
+            }
+
+            previous.Next = node.Next;
+        }
+
+        foreach (ChannelTally tally in Channels.Values)
+        {
+            tally.EndRefresh();
+        }
+    }
+}

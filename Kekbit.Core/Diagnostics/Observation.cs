@@ -1,0 +1,49 @@
+namespace Kekbit.Core.Diagnostics;
+
+/// <summary>
+/// One observed object (a writer, a reader) in <see cref="ChannelMeter"/>'s list: a node of a lock-free stack that
+/// holds its object weakly, so that observing never keeps a writer or reader alive.
+/// </summary>
+/// <remarks>
+/// This is the hook for later sources of metrics (journal segments and rolls, replication lag): a subclass that
+/// adds what it sees to its channel's <see cref="ChannelTally"/> in <see cref="Refresh"/>, plus the instruments that
+/// report it in <see cref="ChannelMeter"/>. Every method but the constructor runs under <see cref="ChannelMeter"/>'s
+/// collection lock, on a collecting thread, never on the observed object's own thread.
+/// </remarks>
+internal abstract class Observation(ChannelTally tally)
+{
+    /// <summary>The next (older) node; written by a pusher before the node is published, later only under the collection lock.</summary>
+    public Observation? Next;
+
+    /// <summary>The channel this object reads or writes.</summary>
+    public ChannelTally Tally { get; } = tally;
+
+    private bool _departed;
+
+    /// <summary>
+    /// Reads the object's counters into its tally. Returns false once the object is gone (disposed or collected):
+    /// its last values are then retired into the tally, once, and the node may be unlinked.
+    /// </summary>
+    public bool Update()
+    {
+        if (_departed)
+        {
+            return false;
+        }
+
+        if (Refresh())
+        {
+            return true;
+        }
+
+        _departed = true;
+        Tally.RemoveObserver();
+        return false;
+    }
+
+    /// <summary>
+    /// Reads the object's counters into <see cref="Tally"/>; returns false when the object is gone (disposed or
+    /// collected), after retiring its last values into the tally. Never called again once it returned false.
+    /// </summary>
+    protected abstract bool Refresh();
+}

@@ -1,0 +1,25 @@
+namespace Kekbit.Core.Diagnostics;
+
+/// <summary>A writer seen by <see cref="ChannelMeter"/>: its refusals and doorbell rings (its records are the channel's, counted by <see cref="ChannelTally"/>).</summary>
+internal sealed class WriterObservation(ShmWriter writer, ChannelTally tally) : Observation(tally)
+{
+    private readonly WeakReference<ShmWriter> _writer = new(writer);
+
+    protected override bool Refresh()
+    {
+        if (!_writer.TryGetTarget(out ShmWriter? writer))
+        {
+            // Collected without Dispose: the last values read stay in the tally.
+            return false;
+        }
+
+        ChannelTally tally = Tally;
+        tally.ChannelFullRefusals = writer.RefusalsOf(WriteStatus.ChannelFull);
+        tally.RecordTooLargeRefusals = writer.RefusalsOf(WriteStatus.RecordTooLarge);
+        tally.ClosedRefusals = writer.RefusalsOf(WriteStatus.Closed);
+        tally.DoorbellWakes = writer.Wakes;
+        // Once closed the writer is gone for metrics (its channel takes no more records): the values read now are its last,
+        // and the channel's private mapping is released when nothing else observes it.
+        return !writer.IsClosed;
+    }
+}
