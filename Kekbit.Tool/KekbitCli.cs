@@ -7,7 +7,7 @@ namespace Kekbit.Tool;
 internal static class KekbitCli
 {
     private const string RootDescription =
-        "Inspect, dump, follow, write, verify and benchmark kekbit channels (persistent memory-mapped data channels).\n\n" +
+        "Inspect, dump, follow, watch, write, verify and benchmark kekbit channels (persistent memory-mapped data channels).\n\n" +
         "A channel is named by ROOT CHANNEL_ID (decimal or 0x hex) or by the path of its .kekbit file.\n\n" +
         "Exit codes: 0 success; 1 the channel's data is damaged; 2 invalid command line; 3 the channel cannot be opened;\n" +
         "4 the channel refused a record or could not be created; 5 a followed channel timed out; 6 I/O error\n" +
@@ -48,6 +48,7 @@ internal static class KekbitCli
         root.Subcommands.Add(InfoCommand.Create(console));
         root.Subcommands.Add(DumpCommand.Create(console));
         root.Subcommands.Add(TailCommand.Create(console));
+        root.Subcommands.Add(StatCommand.Create(console));
         root.Subcommands.Add(WriteCommand.Create(console));
         root.Subcommands.Add(VerifyCommand.Create(console));
         root.Subcommands.Add(BenchCommand.Create(console));

@@ -46,6 +46,9 @@ internal sealed class ToolConsole
     /// <summary>SIGINT and SIGTERM, as a cancellation commands observe at safe points.</summary>
     public Interruption Interruption { get; }
 
+    /// <summary>Tables and live views on <see cref="Out"/> for a terminal; only when <see cref="IsInteractive"/> and <see cref="Out"/> is the process's console.</summary>
+    public IAnsiConsole RichOut => _rich;
+
     /// <summary>Progress bars on <see cref="Error"/>.</summary>
     public IAnsiConsole RichError { get; }
 

@@ -11,12 +11,18 @@ internal static class JsonOutput
 {
     // Relaxed escaping: the output is read by scripts and people, never embedded in HTML; 'quotes' stay readable.
     private static readonly JsonWriterOptions Options = new() { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonWriterOptions LineOptions = Options with { Indented = false };
 
     /// <summary>Builds a document with <paramref name="write"/> and prints it on <paramref name="output"/>, followed by a newline.</summary>
-    public static void Write(TextWriter output, Action<Utf8JsonWriter> write)
+    public static void Write(TextWriter output, Action<Utf8JsonWriter> write) => Write(output, write, Options);
+
+    /// <summary>Builds a document with <paramref name="write"/> and prints it on one line (JSON Lines), for a stream of documents.</summary>
+    public static void WriteLine(TextWriter output, Action<Utf8JsonWriter> write) => Write(output, write, LineOptions);
+
+    private static void Write(TextWriter output, Action<Utf8JsonWriter> write, JsonWriterOptions options)
     {
         var buffer = new ArrayBufferWriter<byte>();
-        using (var json = new Utf8JsonWriter(buffer, Options))
+        using (var json = new Utf8JsonWriter(buffer, options))
         {
             write(json);
         }
@@ -26,13 +32,17 @@ internal static class JsonOutput
     }
 
     /// <summary>Prints an error as a JSON object, <c>{"error": message, "exitCode": code}</c>, for scripts that read stdout.</summary>
-    public static void WriteError(TextWriter output, string message, int exitCode) => Write(output, json =>
+    /// <param name="output">Where to print.</param>
+    /// <param name="message">The error.</param>
+    /// <param name="exitCode">The exit code that goes with it.</param>
+    /// <param name="oneLine">Print on one line, to end a stream of JSON Lines.</param>
+    public static void WriteError(TextWriter output, string message, int exitCode, bool oneLine = false) => Write(output, json =>
     {
         json.WriteStartObject();
         json.WriteString("error", message);
         json.WriteNumber("exitCode", exitCode);
         json.WriteEndObject();
-    });
+    }, oneLine ? LineOptions : Options);
 
     /// <summary>Writes <paramref name="inspection"/> as a JSON object.</summary>
     public static void WriteInspection(Utf8JsonWriter json, ChannelInspection inspection)
@@ -91,7 +101,7 @@ internal static class JsonOutput
         json.WriteEndObject();
     }
 
-    private static void WriteNullableString(Utf8JsonWriter json, string name, string? value)
+    public static void WriteNullableString(Utf8JsonWriter json, string name, string? value)
     {
         if (value is null)
         {
@@ -103,7 +113,19 @@ internal static class JsonOutput
         }
     }
 
-    private static void WriteNullableNumber(Utf8JsonWriter json, string name, int? value)
+    public static void WriteNullableNumber(Utf8JsonWriter json, string name, double? value)
+    {
+        if (value is double number)
+        {
+            json.WriteNumber(name, number);
+        }
+        else
+        {
+            json.WriteNull(name);
+        }
+    }
+
+    public static void WriteNullableNumber(Utf8JsonWriter json, string name, int? value)
     {
         if (value is int number)
         {
