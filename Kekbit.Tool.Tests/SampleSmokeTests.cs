@@ -17,6 +17,7 @@ public sealed class SampleSmokeTests
     [InlineData("Kekbit.Samples.Echo", "echo self-test passed")]
     [InlineData("Kekbit.Samples.RequestReply", "request/reply self-test passed")]
     [InlineData("Kekbit.Samples.Chat", "chat self-test passed")]
+    [InlineData("Metrics", "metrics self-test passed")]
     public void Sample_self_test_passes(string sample, string verdict)
     {
         using var child = Sample(sample, "--self-test");
