@@ -7,6 +7,8 @@
 //       BenchmarkDotNet micro-benchmarks with the memory diagnoser.
 //   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- path-cost [SIZE] [ROUNDS]
 //       ns per record of a span write, an encoder write and a TryRead, best of ROUNDS (default 32 B, 15 rounds).
+//   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- metrics-cost [SIZE] [ROUNDS] [PAIRS]
+//       path-cost with no listener, then with a listener on the Kekbit meter collecting every second, PAIRS times (default 2).
 // Other first arguments are roles this program plays as a child process of the harness.
 using System.Globalization;
 using BenchmarkDotNet.Running;
@@ -23,6 +25,8 @@ switch (args.FirstOrDefault())
         return HarnessRun.Run(quick: args.Contains("--quick"), output: args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault());
     case "path-cost":
         return PathCost.Run(args.Length > 1 ? (int)Long(args[1]) : 32, args.Length > 2 ? (int)Long(args[2]) : 15);
+    case "metrics-cost":
+        return MetricsCost.Run(args.Length > 1 ? (int)Long(args[1]) : 32, args.Length > 2 ? (int)Long(args[2]) : 15, args.Length > 3 ? (int)Long(args[3]) : 2);
     case "doorbell":
         return HarnessRun.RunDoorbell(quick: args.Contains("--quick"), output: args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault());
     case "futex-pong":
@@ -36,6 +40,6 @@ switch (args.FirstOrDefault())
     case "uds-writer":
         return LatencyWorkloads.SocketWriter(args[1], Long(args[2]), (int)Long(args[3]));
     default:
-        Console.Error.WriteLine("usage: harness [--quick] [--out FILE] | doorbell [--quick] [--out FILE] | bdn [BenchmarkDotNet options] | path-cost [SIZE] [ROUNDS]");
+        Console.Error.WriteLine("usage: harness [--quick] [--out FILE] | doorbell [--quick] [--out FILE] | bdn [BenchmarkDotNet options] | path-cost [SIZE] [ROUNDS] | metrics-cost [SIZE] [ROUNDS] [PAIRS]");
         return 2;
 }
