@@ -38,6 +38,7 @@ public sealed unsafe class ShmReader : IReader
     private ReadStatus? _exhaustedBy;
     private ReadFailure _failure;
     private bool _disposed;
+    private bool _observed;
     private readonly DoorbellRegistration? _doorbell;
     private readonly uint* _wakeSequence;
     private readonly uint* _waiters;
@@ -122,7 +123,7 @@ public sealed unsafe class ShmReader : IReader
     public static ShmReader Open(string channelFile)
     {
         ShmReader reader = OpenUnobserved(channelFile);
-        ChannelMeter.Observe(reader);
+        reader._observed = ChannelMeter.Observe(reader);
         return reader;
     }
 
@@ -502,6 +503,10 @@ public sealed unsafe class ShmReader : IReader
 
         _memory.Invalidate();
         _memory.Hold(_file.Retire());
+        if (_observed)
+        {
+            ChannelMeter.Departed();
+        }
     }
 
     /// <summary>

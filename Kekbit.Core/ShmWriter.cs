@@ -75,6 +75,9 @@ public sealed unsafe class ShmWriter : IWriter
     private int _state;
     private int _closeClaimed;
 
+    // Whether the metrics observe this writer (ChannelMeter.Observe); it then tells them when it closed.
+    private bool _observed;
+
     private ShmWriter(MappedFile file, Metadata metadata, string path, IHandler? handler, bool doorbell)
     {
         _file = file;
@@ -135,6 +138,9 @@ public sealed unsafe class ShmWriter : IWriter
     /// <summary>Whether this writer fences before each waiter check (the symmetric protocol of <see cref="RingIfWaiting"/>).</summary>
     internal bool FencesEachRecord => _fenceBeforeWaiterCheck;
 
+    /// <summary>Whether the close has completed: CLOSE is stored, and no record can be published any more.</summary>
+    internal bool IsReleased => Volatile.Read(ref _state) == Closed;
+
     /// <summary>Whether the writer was disposed: it takes no further record (the close itself may still be running).</summary>
     public bool IsClosed => Volatile.Read(ref _state) != Open;
 
@@ -170,7 +176,7 @@ public sealed unsafe class ShmWriter : IWriter
             MappedFile file = CreateFile(channelFile, metadata, options);
             var writer = new ShmWriter(file, metadata, channelFile, handler, options.Doorbell);
             CreationLock.Release(lockFile);
-            ChannelMeter.Observe(writer);
+            writer._observed = ChannelMeter.Observe(writer);
             return writer;
         }
         catch
@@ -460,6 +466,10 @@ public sealed unsafe class ShmWriter : IWriter
         {
             _file.Dispose();
             Volatile.Write(ref _state, Closed);
+            if (_observed)
+            {
+                ChannelMeter.Departed();
+            }
         }
     }
 

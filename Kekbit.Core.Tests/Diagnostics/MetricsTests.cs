@@ -106,6 +106,30 @@ public sealed class MetricsTests : IDisposable
     }
 
     [Fact]
+    public void Closing_a_writer_and_its_reader_releases_the_meters_mappings_at_once_and_keeps_the_counts()
+    {
+        var metrics = new Collectors();
+        ShmWriter writer = ShmWriter.Create(_root.Path, Metadata.Create(1, 12, 4096, 100, 1000, TickUnit.Millis));
+        ShmReader reader = ShmReader.Open(writer.Path);
+        string path = writer.Path;
+        metrics.Collect(); // The meter maps the channel to count its records.
+        writer.Write("counted at close"u8);
+        reader.TryRead();
+        Assert.True(IsMapped(path));
+
+        // The listener stops: no collection will come, yet closing must not leave the meter's mappings behind.
+        metrics.Dispose();
+        writer.Dispose();
+        reader.Dispose();
+
+        Assert.False(IsMapped(path));
+        using var after = new Collectors();
+        after.Collect();
+        Assert.Equal(1, after.Long(KekbitMetrics.WriterRecords, path));
+        Assert.Equal(1, after.Long(KekbitMetrics.ReaderRecords, path));
+    }
+
+    [Fact]
     public void Nothing_is_observed_while_nobody_listens()
     {
         using ShmWriter writer = ShmWriter.Create(_root.Path, Metadata.Create(1, 10, 4096, 100, 1000, TickUnit.Millis));
@@ -147,6 +171,9 @@ public sealed class MetricsTests : IDisposable
         Assert.Equal(20_000, metrics.Long(KekbitMetrics.WriterRecords, writer.Path));
         Assert.Equal(0, metrics.Long(KekbitMetrics.ReaderLagRecords, writer.Path));
     }
+
+    private static bool IsMapped(string path) =>
+        OperatingSystem.IsLinux() && File.ReadLines("/proc/self/maps").Any(line => line.EndsWith(path, StringComparison.Ordinal) || line.EndsWith(path + " (deleted)", StringComparison.Ordinal));
 
     private static void Read(ShmReader reader, int records)
     {

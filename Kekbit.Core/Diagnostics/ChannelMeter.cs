@@ -29,6 +29,9 @@ internal static class ChannelMeter
     private static readonly Instrument[] Instruments = CreateInstruments();
     private static Observation? _head;
 
+    // Set (interlocked) by Departed; cleared by the refresh that handles it, under the gate.
+    private static int _refreshPending;
+
     /// <summary>Whether some listener has enabled one of the instruments: only then are new writers and readers observed.</summary>
     public static bool IsListened
     {
@@ -47,25 +50,44 @@ internal static class ChannelMeter
     }
 
     /// <summary>Observes <paramref name="writer"/> if someone listens; otherwise does nothing.</summary>
-    public static void Observe(ShmWriter writer)
+    /// <returns>Whether the writer is observed: it must then call <see cref="Departed"/> once closed.</returns>
+    public static bool Observe(ShmWriter writer)
     {
-        if (IsListened)
+        if (!IsListened)
         {
-            ChannelTally tally = TallyOf(writer.Path, writer.Metadata);
-            tally.HasWriter = true;
-            Push(new WriterObservation(writer, tally));
+            return false;
         }
+
+        ChannelTally tally = TallyOf(writer.Path, writer.Metadata);
+        tally.HasWriter = true;
+        Push(new WriterObservation(writer, tally));
+        return true;
     }
 
     /// <summary>Observes <paramref name="reader"/> if someone listens; otherwise does nothing.</summary>
-    public static void Observe(ShmReader reader)
+    /// <returns>Whether the reader is observed: it must then call <see cref="Departed"/> once disposed.</returns>
+    public static bool Observe(ShmReader reader)
     {
-        if (IsListened)
+        if (!IsListened)
         {
-            ChannelTally tally = TallyOf(reader.Path, reader.Metadata);
-            tally.HasReaders = true;
-            Push(new ReaderObservation(reader, tally));
+            return false;
         }
+
+        ChannelTally tally = TallyOf(reader.Path, reader.Metadata);
+        tally.HasReaders = true;
+        Push(new ReaderObservation(reader, tally));
+        return true;
+    }
+
+    /// <summary>
+    /// Told by an observed writer or reader that it closed: its last values are taken and the meter's private mappings of
+    /// its channel released now, not at the next collection, which may never come (a listener that stopped). Never waits:
+    /// if a collection runs, that collection does it before it returns (the pending flag, checked after every release).
+    /// </summary>
+    public static void Departed()
+    {
+        Interlocked.Exchange(ref _refreshPending, 1);
+        RefreshIfPending();
     }
 
     private static ChannelTally TallyOf(string path, Metadata metadata) =>
@@ -138,14 +160,43 @@ internal static class ChannelMeter
         var measurements = new List<Measurement<T>>();
         lock (Gate)
         {
+            Interlocked.Exchange(ref _refreshPending, 0);
             Refresh();
             foreach (ChannelTally tally in Channels.Values)
             {
-                measure(tally, measurements);
+                if (tally.IsReported)
+                {
+                    measure(tally, measurements);
+                }
             }
         }
 
+        // A departure announced while this collection held the gate, after its refresh.
+        RefreshIfPending();
         return measurements;
+    }
+
+    /// <summary>
+    /// Refreshes while a departure is pending and the gate is free. Whoever sets the flag and finds the gate taken leaves
+    /// the work to the holder, which checks the flag again after releasing it: set-then-try on one side, release-then-check
+    /// on the other (both full fences), so a pending departure is never left behind.
+    /// </summary>
+    private static void RefreshIfPending()
+    {
+        while (Volatile.Read(ref _refreshPending) != 0 && Gate.TryEnter())
+        {
+            try
+            {
+                while (Interlocked.Exchange(ref _refreshPending, 0) != 0)
+                {
+                    Refresh();
+                }
+            }
+            finally
+            {
+                Gate.Exit();
+            }
+        }
     }
 
     /// <summary>Reads every observed object into its tally and unlinks the departed ones. Runs under <see cref="Gate"/>.</summary>

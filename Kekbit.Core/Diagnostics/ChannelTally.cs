@@ -12,6 +12,7 @@ internal sealed class ChannelTally
     private readonly long _capacity;
     private ShmReader? _head;
     private int _observers;
+    private long _lastSeenAt = Environment.TickCount64;
     private long _retiredRecords;
     private long _retiredBytes;
     private long _retiredSleeps;
@@ -95,10 +96,24 @@ internal sealed class ChannelTally
         }
     }
 
-    /// <summary>Ends a collection: with nothing left observing the channel, releases the private mapping (the counts stay).</summary>
+    /// <summary>
+    /// Whether the channel's series are still reported: while something observes it, and for <see cref="ReportedAfterLastClose"/>
+    /// after the last writer or reader closed, so that the final values reach every exporter and then the series end
+    /// (a process that opens many short-lived channels does not export them forever).
+    /// </summary>
+    public bool IsReported => Observers > 0 || Environment.TickCount64 - _lastSeenAt < (long)ReportedAfterLastClose.TotalMilliseconds;
+
+    /// <summary>How long a channel's series outlive its last observed writer or reader.</summary>
+    public static TimeSpan ReportedAfterLastClose { get; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Ends a refresh: with nothing left observing the channel, releases the private mapping (the counts stay).</summary>
     public void EndRefresh()
     {
-        if (Observers == 0 && _head is not null)
+        if (Observers > 0)
+        {
+            _lastSeenAt = Environment.TickCount64;
+        }
+        else if (_head is not null)
         {
             _head.Dispose();
             _head = null;

@@ -15,7 +15,8 @@ namespace Kekbit.Core.Diagnostics;
 /// <para>
 /// Only writers and readers created while some listener is enabled on one of these instruments are observed:
 /// start listening before opening channels. Counters of a writer or reader that is disposed keep their last value,
-/// so that sums stay monotonic; its gauges disappear. Instruments carry <see cref="ChannelIdTag"/> and
+/// so that sums stay monotonic; its gauges disappear. Ten minutes after the last writer or reader of a channel in this
+/// process closed, the channel's series end. Instruments carry <see cref="ChannelIdTag"/> and
 /// <see cref="ChannelPathTag"/>, one series per channel file; several readers of one channel in one process add up
 /// (counters) or report the slowest of them (lag).
 /// </para>

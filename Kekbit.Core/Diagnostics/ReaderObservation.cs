@@ -7,7 +7,6 @@ namespace Kekbit.Core.Diagnostics;
 internal sealed class ReaderObservation(ShmReader reader, ChannelTally tally) : Observation(tally)
 {
     private readonly WeakReference<ShmReader> _reader = new(reader);
-    private readonly string _path = reader.Path;
     private ShmReader? _walker;
     private long _records;
     private long _position;
@@ -49,7 +48,7 @@ internal sealed class ReaderObservation(ShmReader reader, ChannelTally tally) : 
     {
         try
         {
-            _walker ??= ShmReader.OpenUnobserved(_path);
+            _walker ??= ShmReader.OpenUnobserved(Tally.Path);
             if (position < _walker.Position)
             {
                 _walker.SeekTo(0);

@@ -18,8 +18,8 @@ internal sealed class WriterObservation(ShmWriter writer, ChannelTally tally) : 
         tally.RecordTooLargeRefusals = writer.RefusalsOf(WriteStatus.RecordTooLarge);
         tally.ClosedRefusals = writer.RefusalsOf(WriteStatus.Closed);
         tally.DoorbellWakes = writer.Wakes;
-        // Once closed the writer is gone for metrics (its channel takes no more records): the values read now are its last,
-        // and the channel's private mapping is released when nothing else observes it.
-        return !writer.IsClosed;
+        // Once its close completed the writer is gone for metrics (no record can follow): the values read now are its last,
+        // and the channel's private mapping is released when nothing else observes it. The close tells ChannelMeter.
+        return !writer.IsReleased;
     }
 }

@@ -58,16 +58,7 @@ internal static class LsCommand
                 }
 
                 writer.WriteEndArray();
-                writer.WriteStartArray("skipped");
-                foreach ((string folder, string reason) in skipped)
-                {
-                    writer.WriteStartObject();
-                    writer.WriteString("folder", folder);
-                    writer.WriteString("reason", reason);
-                    writer.WriteEndObject();
-                }
-
-                writer.WriteEndArray();
+                JsonOutput.WriteSkipped(writer, skipped);
                 writer.WriteEndObject();
             });
             return ExitCodes.Success;

@@ -262,16 +262,7 @@ internal static class StatCommand
             }
 
             json.WriteEndArray();
-            json.WriteStartArray("skipped");
-            foreach ((string folder, string reason) in skipped)
-            {
-                json.WriteStartObject();
-                json.WriteString("folder", folder);
-                json.WriteString("reason", reason);
-                json.WriteEndObject();
-            }
-
-            json.WriteEndArray();
+            JsonOutput.WriteSkipped(json, skipped);
             json.WriteEndObject();
         }
 

@@ -82,6 +82,21 @@ internal static class JsonOutput
         json.WriteEndObject();
     }
 
+    /// <summary>Writes the folders a walk under a root skipped, as <c>"skipped": [{"folder", "reason"}]</c>.</summary>
+    public static void WriteSkipped(Utf8JsonWriter json, IEnumerable<(string Folder, string Reason)> skipped)
+    {
+        json.WriteStartArray("skipped");
+        foreach ((string folder, string reason) in skipped)
+        {
+            json.WriteStartObject();
+            json.WriteString("folder", folder);
+            json.WriteString("reason", reason);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+    }
+
     /// <summary>Writes every metadata field, with the timeout and creation time also as seconds and a date.</summary>
     public static void WriteMetadata(Utf8JsonWriter json, Metadata metadata)
     {
