@@ -159,6 +159,9 @@ internal static class StatCommand
         IRenderable View(List<StatRow> rows) => new Rows(
             new Markup(Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"kekbit stat {root}: every {interval.TotalSeconds:0.##} s, Ctrl+C to quit"))),
             rows.Count == 0 ? new Markup("[grey]no channels yet[/]") : TableOf(root, rows, DateTimeOffset.UtcNow));
+        // Redrawing in place counts lines: a line wider than the terminal would wrap and break the count, so the view is laid
+        // out for the terminal's width (table cells wrap instead), not the unbounded width of piped output.
+        console.RichOut.Profile.Width = Math.Max(40, Console.WindowWidth);
         console.RichOut.Live(View(first)).AutoClear(false).Start(context =>
         {
             while (true)
