@@ -62,10 +62,9 @@ public sealed unsafe class ShmWriter : IWriter
     private readonly bool _fenceBeforeWaiterCheck;
     private long _wakes;
 
-    // Refused writes, by status: stored only on the refusal paths, read by the metrics (ChannelMeter) on collection.
-    private long _channelFullRefusals;
-    private long _recordTooLargeRefusals;
-    private long _closedRefusals;
+    // Refused writes, indexed by WriteStatus: stored only on the refusal paths (Refusal), read by the metrics (ChannelMeter)
+    // on collection. Indexed by status so that a new refusal status is counted without a new field.
+    private readonly long[] _refusals = new long[WriteStatuses.Count];
 
     // The lifetime guard (an asymmetric Dekker handshake; the argument is in Dispose). _inWrite is stored only by
     // the writing thread: nonzero while a write (or Flush) runs, the address of a local of the write's frame when
@@ -126,14 +125,8 @@ public sealed unsafe class ShmWriter : IWriter
     /// <summary>How many times this writer rang the doorbell (futex wake calls): at most one per reader sleep, never one per record.</summary>
     internal long Wakes => Volatile.Read(ref _wakes);
 
-    /// <summary>How many writes this writer refused with <paramref name="status"/> (ChannelFull, RecordTooLarge or Closed).</summary>
-    internal long RefusalsOf(WriteStatus status) => status switch
-    {
-        WriteStatus.ChannelFull => Volatile.Read(ref _channelFullRefusals),
-        WriteStatus.RecordTooLarge => Volatile.Read(ref _recordTooLargeRefusals),
-        WriteStatus.Closed => Volatile.Read(ref _closedRefusals),
-        _ => 0,
-    };
+    /// <summary>How many writes this writer refused with <paramref name="status"/>.</summary>
+    internal long RefusalsOf(WriteStatus status) => Volatile.Read(ref _refusals[(int)status]);
 
     /// <summary>Whether this writer fences before each waiter check (the symmetric protocol of <see cref="RingIfWaiting"/>).</summary>
     internal bool FencesEachRecord => _fenceBeforeWaiterCheck;
@@ -211,7 +204,7 @@ public sealed unsafe class ShmWriter : IWriter
         if (payload.Length > limit)
         {
             Exit();
-            return RefuseTooLarge();
+            return Refusal(WriteStatus.RecordTooLarge);
         }
 
         // Safe: the guard is held, so the mapping stays; payload.Length <= limit <= available - 8, so the copy
@@ -407,15 +400,15 @@ public sealed unsafe class ShmWriter : IWriter
     private WriteResult Refuse(WriteStatus status)
     {
         Exit();
-        Interlocked.Increment(ref _closedRefusals); // Interlocked: after Exit, another thread's write may be refused too.
+        Interlocked.Increment(ref _refusals[(int)status]); // Interlocked: after Exit, another thread's write may be refused too.
         return WriteResult.Of(status);
     }
 
-    /// <summary>A record larger than the channel takes: counted, then refused.</summary>
-    private WriteResult RefuseTooLarge()
+    /// <summary>A refused write, counted for the metrics (a plain increment: only the writing thread counts here).</summary>
+    private WriteResult Refusal(WriteStatus status)
     {
-        _recordTooLargeRefusals++;
-        return WriteResult.Of(WriteStatus.RecordTooLarge);
+        _refusals[(int)status]++;
+        return WriteResult.Of(status);
     }
 
     /// <summary>
@@ -513,8 +506,7 @@ public sealed unsafe class ShmWriter : IWriter
         int available = Available;
         if (available <= ChannelFormat.RecordHeaderLength)
         {
-            _channelFullRefusals++;
-            (limit, refusal) = (0, WriteResult.Of(WriteStatus.ChannelFull));
+            (limit, refusal) = (0, Refusal(WriteStatus.ChannelFull));
             return false;
         }
 
@@ -530,7 +522,7 @@ public sealed unsafe class ShmWriter : IWriter
         {
             record.Discard();
             record.End();
-            return RefuseTooLarge();
+            return Refusal(WriteStatus.RecordTooLarge);
         }
 
         record.End();

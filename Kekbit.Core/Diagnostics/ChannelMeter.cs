@@ -113,9 +113,10 @@ internal static class ChannelMeter
         {
             if (tally.HasWriter)
             {
-                measurements.Add(new(tally.ChannelFullRefusals, [.. tally.Tags, new(KekbitMetrics.WriteStatusTag, "channel_full")]));
-                measurements.Add(new(tally.RecordTooLargeRefusals, [.. tally.Tags, new(KekbitMetrics.WriteStatusTag, "record_too_large")]));
-                measurements.Add(new(tally.ClosedRefusals, [.. tally.Tags, new(KekbitMetrics.WriteStatusTag, "closed")]));
+                foreach (WriteStatus status in WriteStatuses.Refusals)
+                {
+                    measurements.Add(new(tally.Refusals[(int)status], [.. tally.Tags, new(KekbitMetrics.WriteStatusTag, WriteStatuses.TagOf(status))]));
+                }
             }
         }), "{record}", "Writes refused, by status: channel_full, record_too_large, closed."),
         Counter(KekbitMetrics.WriterDoorbellWakes, "{wake}", "Futex wake calls made by writers because a reader slept on the doorbell.", static tally => tally.HasWriter, static tally => tally.DoorbellWakes),

@@ -50,11 +50,8 @@ internal sealed class ChannelTally
     /// <summary>Data-area bytes published, as of the last walk.</summary>
     public long HeadPosition { get; private set; }
 
-    public long ChannelFullRefusals { get; set; }
-
-    public long RecordTooLargeRefusals { get; set; }
-
-    public long ClosedRefusals { get; set; }
+    /// <summary>The writer's refused writes, indexed by <see cref="WriteStatus"/>.</summary>
+    public long[] Refusals { get; } = new long[WriteStatuses.Count];
 
     public long DoorbellWakes { get; set; }
 

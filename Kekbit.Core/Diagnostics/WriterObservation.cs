@@ -14,9 +14,11 @@ internal sealed class WriterObservation(ShmWriter writer, ChannelTally tally) : 
         }
 
         ChannelTally tally = Tally;
-        tally.ChannelFullRefusals = writer.RefusalsOf(WriteStatus.ChannelFull);
-        tally.RecordTooLargeRefusals = writer.RefusalsOf(WriteStatus.RecordTooLarge);
-        tally.ClosedRefusals = writer.RefusalsOf(WriteStatus.Closed);
+        foreach (WriteStatus status in WriteStatuses.Refusals)
+        {
+            tally.Refusals[(int)status] = writer.RefusalsOf(status);
+        }
+
         tally.DoorbellWakes = writer.Wakes;
         // Once its close completed the writer is gone for metrics (no record can follow): the values read now are its last,
         // and the channel's private mapping is released when nothing else observes it. The close tells ChannelMeter.
