@@ -215,8 +215,8 @@ public sealed unsafe class ShmReader : IWaitableReader
             {
             }
 
-            // Cancellation sets the handle, ending the pause at once.
-            cancellationToken.WaitHandle.WaitOne(pause);
+            // Cancellation ends the pause at once.
+            OpenRetry.Pause(pause, cancellationToken);
         }
     }
 

@@ -4,7 +4,7 @@ using System.IO.MemoryMappedFiles;
 using HdrHistogram;
 using Kekbit.Core;
 using Kekbit.Core.Internal;
-using Kekbit.Reactive.Idle;
+using Kekbit.Core.Waiting;
 using Kekbit.TestSupport;
 
 namespace Kekbit.Benchmarks.Harness;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Kekbit.Core;
 using Kekbit.Reactive;
-using Kekbit.Reactive.Idle;
+using Kekbit.Core.Waiting;
 using Kekbit.TestSupport;
 
 namespace Kekbit.Benchmarks.Harness;
@@ -35,7 +35,7 @@ internal static class IdleWorkloads
             _ => new BackoffIdleStrategy(),
         };
         using ShmReader reader = ShmReader.Open(root, channelId);
-        var poller = new RecordPoller(reader, idle);
+        var poller = new ReaderPoller(reader, idle);
         using var process = Process.GetCurrentProcess();
         TimeSpan cpuBefore = process.TotalProcessorTime;
         long start = Stopwatch.GetTimestamp();

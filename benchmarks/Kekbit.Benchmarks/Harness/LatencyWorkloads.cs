@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using HdrHistogram;
 using Kekbit.Core;
-using Kekbit.Reactive.Idle;
+using Kekbit.Core.Waiting;
 using Kekbit.TestSupport;
 
 namespace Kekbit.Benchmarks.Harness;
