@@ -27,14 +27,17 @@ internal static unsafe class DoorbellWorkloads
         {
             long count = quick ? Math.Min(20_000, rate) : rate * 10L;
             report.Add(LatencyWorkloads.Kekbit(scratch, channelId++, count, rate, $"Kekbit, doorbell reader (WaitForData), {rate:N0}/s", idle: null));
-            report.Add(LatencyWorkloads.Kekbit(scratch, channelId++, count, rate, $"Kekbit, backoff reader (default strategy), {rate:N0}/s", new BackoffIdleStrategy()));
+            report.Add(LatencyWorkloads.KekbitSource(scratch, channelId++, count, rate, $"Kekbit, ToObservable() defaults (doorbell), {rate:N0}/s", "observable"));
+            report.Add(LatencyWorkloads.KekbitSource(scratch, channelId++, count, rate, $"Kekbit, await foreach ReadAllAsync() defaults, {rate:N0}/s", "async"));
+            report.Add(LatencyWorkloads.Kekbit(scratch, channelId++, count, rate, $"Kekbit, backoff reader (0.4.0 default strategy), {rate:N0}/s", new BackoffIdleStrategy()));
         }
 
-        // What a reader waiting on an empty channel costs, doorbell and default backoff.
+        // What a reader waiting on an empty channel costs: WaitForData, the default ToObservable() and await foreach
+        // over ReadAllAsync() (both on the doorbell), and the backoff that was the default before.
         using (ShmWriter.Create(scratch.Path, Metadata.Create(1, channelId, 0, 8, 60_000, TickUnit.Millis)))
         {
             TimeSpan idleTime = quick ? TimeSpan.FromMilliseconds(300) : TimeSpan.FromSeconds(10);
-            foreach (string strategy in new[] { "doorbell", "backoff" })
+            foreach (string strategy in new[] { "doorbell", "observable", "await-foreach", "backoff" })
             {
                 (TimeSpan cpu, TimeSpan wall) = IdleWorkloads.Measure(scratch, channelId, strategy, idleTime);
                 report.AddIdle(strategy, cpu, wall);
