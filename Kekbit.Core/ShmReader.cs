@@ -362,8 +362,21 @@ public sealed unsafe class ShmReader : IWaitableReader
     /// <paramref name="timeout"/> passes. Consumes nothing. Completes synchronously when there is something already.
     /// </summary>
     /// <remarks>
-    /// One wait at a time per reader, from its reading side (a reader is not thread-safe); the returned task must be
-    /// awaited once. <see cref="Dispose"/> from another thread ends a pending wait with <see cref="ObjectDisposedException"/>.
+    /// <para>
+    /// With a doorbell (<see cref="HasDoorbell"/>) and a kernel with futex_waitv (Linux 5.16 and later), the reader registers
+    /// as waiting here, on the caller's thread, and a process-wide waiter (background threads named "Kekbit doorbell
+    /// waiter", one per 127 pending waits, each asleep in one futex_waitv) completes the task within microseconds of the
+    /// writer publishing. Whatever happens, a pending wait is looked at again at least every 250 ms, which bounds what a lost
+    /// wake-up (a writer killed between publishing and ringing) costs; a dead writer is detected by the wait's own
+    /// <paramref name="timeout"/> (see <see cref="TimeoutReader"/>). Without a doorbell, one timer shared by every such
+    /// wait looks about every millisecond.
+    /// </para>
+    /// <para>
+    /// The continuation never runs on the waiter's thread: it is queued to the thread pool (or the awaiter's captured
+    /// context). A wait allocates nothing in steady state: the task's source is pooled per reader, so the returned task
+    /// must be awaited exactly once, and a reader takes one wait at a time (it is not thread-safe). Cancelling the token or
+    /// calling <see cref="Dispose"/> from another thread ends a pending wait at once.
+    /// </para>
     /// </remarks>
     /// <param name="timeout">How long to wait: zero or more (zero only looks), or <see cref="Timeout.InfiniteTimeSpan"/>.</param>
     /// <param name="cancellationToken">Stops the wait; the task then fails with an <see cref="OperationCanceledException"/> for this token.</param>
@@ -371,6 +384,7 @@ public sealed unsafe class ShmReader : IWaitableReader
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative and not <see cref="Timeout.InfiniteTimeSpan"/> (thrown before any wait).</exception>
     /// <exception cref="ObjectDisposedException">The reader was disposed, before or during the wait.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="InvalidOperationException">Another <see cref="WaitForDataAsync"/> of this reader is still pending.</exception>
     public ValueTask<bool> WaitForDataAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         bool infinite = timeout == Timeout.InfiniteTimeSpan;

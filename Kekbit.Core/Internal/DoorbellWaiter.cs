@@ -98,8 +98,9 @@ internal static class DoorbellWaiter
             if (target is null)
             {
                 target = new DoorbellWaiterThread(Gate, Threads);
-                Threads.Add(target);
+                // Listed once started (a failed start leaves nothing behind); it waits for this lock before its first look.
                 target.Start();
+                Threads.Add(target);
             }
 
             target.Enqueue(wait);

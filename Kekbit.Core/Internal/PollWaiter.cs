@@ -11,7 +11,7 @@ namespace Kekbit.Core.Internal;
 internal static class PollWaiter
 {
     private static readonly Lock Gate = new();
-    private static readonly Timer Ticker = new(static _ => Tick(), null, Timeout.Infinite, Timeout.Infinite);
+    private static readonly Timer Ticker = CreateTicker();
 
     // Guarded by Gate. Grown, never shrunk: steady-state waits allocate nothing.
     private static ReaderWait?[] s_waits = new ReaderWait?[16];
@@ -38,6 +38,13 @@ internal static class PollWaiter
                 Ticker.Change(ShmReader.PollInterval, Timeout.InfiniteTimeSpan);
             }
         }
+    }
+
+    private static Timer CreateTicker()
+    {
+        // Without the first caller's execution context (its AsyncLocals would flow into every tick).
+        using AsyncFlowControl noFlow = ExecutionContext.SuppressFlow();
+        return new Timer(static _ => Tick(), null, Timeout.Infinite, Timeout.Infinite);
     }
 
     private static void Tick()

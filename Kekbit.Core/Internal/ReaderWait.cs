@@ -98,13 +98,24 @@ internal sealed unsafe class ReaderWait : IValueTaskSource<bool>
         // A token cancelled from now on raises the request (at once, here, if it was cancelled since the caller's check).
         _cancellation = cancellationToken.CanBeCanceled ? cancellationToken.UnsafeRegister(OnCancel, this) : default;
         var task = new ValueTask<bool>(this, _core.Version);
-        if (doorbell)
+        try
         {
-            DoorbellWaiter.Add(this);
+            if (doorbell)
+            {
+                DoorbellWaiter.Add(this);
+            }
+            else
+            {
+                PollWaiter.Add(this);
+            }
         }
-        else
+        catch
         {
-            PollWaiter.Add(this);
+            // Not handed over (no thread could be started, say): the reader stays usable.
+            _cancellation.Dispose();
+            _cancellation = default;
+            Volatile.Write(ref _pending, 0);
+            throw;
         }
 
         // After the hand-over (which published the owner through a full fence): a Dispose that began before it and did
