@@ -45,6 +45,9 @@ public sealed unsafe class ShmReader : IWaitableReader
     private bool _registered;
     private uint _registeredSequence;
     private long _doorbellSleeps;
+
+    // The source of this reader's WaitForDataAsync tasks, made on its first wait that could not complete at once and reused.
+    private ReaderWait? _asyncWait;
     private long _timeoutWakeups;
 
     private ShmReader(MappedFile file, Metadata metadata, string path, DoorbellRegistration? doorbell)
@@ -337,9 +340,9 @@ public sealed unsafe class ShmReader : IWaitableReader
                 return false;
             }
 
-            if (_doorbell is { } doorbell)
+            if (_doorbell is not null)
             {
-                SleepOnDoorbell(doorbell, remaining < MaxDoorbellSleep ? remaining : MaxDoorbellSleep);
+                SleepOnDoorbell(remaining < MaxDoorbellSleep ? remaining : MaxDoorbellSleep);
             }
             else
             {
@@ -359,8 +362,21 @@ public sealed unsafe class ShmReader : IWaitableReader
     /// <paramref name="timeout"/> passes. Consumes nothing. Completes synchronously when there is something already.
     /// </summary>
     /// <remarks>
-    /// One wait at a time per reader, from its reading side (a reader is not thread-safe); the returned task must be
-    /// awaited once. <see cref="Dispose"/> from another thread ends a pending wait with <see cref="ObjectDisposedException"/>.
+    /// <para>
+    /// With a doorbell (<see cref="HasDoorbell"/>) and a kernel with futex_waitv (Linux 5.16 and later), the reader registers
+    /// as waiting here, on the caller's thread, and a process-wide waiter (background threads named "Kekbit doorbell
+    /// waiter", one per 127 pending waits, each asleep in one futex_waitv) completes the task within microseconds of the
+    /// writer publishing. Whatever happens, a pending wait is looked at again at least every 250 ms, which bounds what a lost
+    /// wake-up (a writer killed between publishing and ringing) costs; a dead writer is detected by the wait's own
+    /// <paramref name="timeout"/> (see <see cref="TimeoutReader"/>). Without a doorbell, one timer shared by every such
+    /// wait looks about every millisecond.
+    /// </para>
+    /// <para>
+    /// The continuation never runs on the waiter's thread: it is queued to the thread pool (or the awaiter's captured
+    /// context). A wait allocates nothing in steady state: the task's source is pooled per reader, so the returned task
+    /// must be awaited exactly once, and a reader takes one wait at a time (it is not thread-safe). Cancelling the token or
+    /// calling <see cref="Dispose"/> from another thread ends a pending wait at once.
+    /// </para>
     /// </remarks>
     /// <param name="timeout">How long to wait: zero or more (zero only looks), or <see cref="Timeout.InfiniteTimeSpan"/>.</param>
     /// <param name="cancellationToken">Stops the wait; the task then fails with an <see cref="OperationCanceledException"/> for this token.</param>
@@ -368,6 +384,7 @@ public sealed unsafe class ShmReader : IWaitableReader
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative and not <see cref="Timeout.InfiniteTimeSpan"/> (thrown before any wait).</exception>
     /// <exception cref="ObjectDisposedException">The reader was disposed, before or during the wait.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="InvalidOperationException">Another <see cref="WaitForDataAsync"/> of this reader is still pending.</exception>
     public ValueTask<bool> WaitForDataAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         bool infinite = timeout == Timeout.InfiniteTimeSpan;
@@ -387,38 +404,40 @@ public sealed unsafe class ShmReader : IWaitableReader
             return new ValueTask<bool>(true);
         }
 
-        return timeout == TimeSpan.Zero ? new ValueTask<bool>(false) : AsyncPoll.WaitAsync(this, infinite ? Timeout.InfiniteTimeSpan : timeout, cancellationToken);
+        if (timeout == TimeSpan.Zero)
+        {
+            return new ValueTask<bool>(false);
+        }
+
+        long deadline = infinite ? long.MaxValue : DeadlineAfter(timeout);
+        bool doorbell = _doorbell is not null && DoorbellWaiter.IsSupported;
+        // The registration happens here, on the caller's thread: a record already there completes the wait synchronously.
+        if (doorbell && PrepareDoorbellSleep())
+        {
+            return new ValueTask<bool>(true);
+        }
+
+        ReaderWait wait = _asyncWait ??= new ReaderWait(this);
+        return wait.Start(deadline, doorbell, cancellationToken);
+    }
+
+    /// <summary>The <see cref="Stopwatch"/> timestamp <paramref name="timeout"/> from now (saturating: a timeout of years never wraps).</summary>
+    private static long DeadlineAfter(TimeSpan timeout)
+    {
+        double ticks = timeout.Ticks * ((double)Stopwatch.Frequency / TimeSpan.TicksPerSecond);
+        long now = Stopwatch.GetTimestamp();
+        return ticks >= long.MaxValue - now ? long.MaxValue : now + (long)ticks;
     }
 
     /// <summary>
     /// Registers as waiting, looks at the channel again, and sleeps on the wake sequence unless the writer rang in
     /// between (the protocol is argued in ShmWriter.RingIfWaiting).
     /// </summary>
-    private void SleepOnDoorbell(DoorbellRegistration doorbell, TimeSpan sleep)
+    private void SleepOnDoorbell(TimeSpan sleep)
     {
-        // Safe: both words lie in this reader's mapping, which stays mapped while the reader is reachable (see the constructor).
-        // Still registered from an earlier sleep if the writer has not rung since (the sequence it bumps
-        // on every ring is unchanged) and the flag is still set: then every record published since that registration
-        // rings, and a ring changes the sequence the futex compares, so sleeping again needs no new registration. This
-        // keeps an idle reader to one futex timeout per 10 ms, with no pwrite or membarrier.
-        if (!_registered || Volatile.Read(ref *_wakeSequence) != _registeredSequence || Volatile.Read(ref *_waiters) == 0)
+        if (PrepareDoorbellSleep())
         {
-            _registeredSequence = Volatile.Read(ref *_wakeSequence);
-            // Register (a store into the shared page, through pwrite), then a full fence: the store is ordered before the
-            // load of the slot below (the symmetric case). A failed registration leaves the wait bounded by its timeout.
-            _registered = doorbell.TryRegister();
-            Interlocked.MemoryBarrier();
-            if (CanIssueGlobalBarrier)
-            {
-                // The asymmetric case: a writer in a registered process fences here, so its publish or its check is ordered.
-                Futex.GlobalBarrier();
-            }
-
-            if (HasSomethingToRead())
-            {
-                // The flag stays set; the writer's next record clears it with one wake at most.
-                return;
-            }
+            return;
         }
 
         _doorbellSleeps++;
@@ -427,6 +446,52 @@ public sealed unsafe class ShmReader : IWaitableReader
             _timeoutWakeups++;
         }
     }
+
+    /// <summary>
+    /// The doorbell's registration step, shared by the blocking and the async waits: registers as waiting (unless still
+    /// registered), then looks at the channel again. True: there is something to read, do not sleep. False: sleep on
+    /// <see cref="WakeSequenceWord"/> while it holds <see cref="RegisteredSequence"/>; a ring after the registration
+    /// changes the word. Only with a doorbell; called by the thread that waits for this reader (the reading thread, or
+    /// the async waiter's thread while the reader's owner awaits), never by two at once.
+    /// </summary>
+    internal bool PrepareDoorbellSleep()
+    {
+        // Safe: both words lie in this reader's mapping, which stays mapped while the reader is reachable (see the constructor).
+        // Still registered from an earlier sleep if the writer has not rung since (the sequence it bumps
+        // on every ring is unchanged) and the flag is still set: then every record published since that registration
+        // rings, and a ring changes the sequence the futex compares, so sleeping again needs no new registration. This
+        // keeps an idle reader to one futex timeout per 10 ms, with no pwrite or membarrier.
+        if (_registered && Volatile.Read(ref *_wakeSequence) == _registeredSequence && Volatile.Read(ref *_waiters) != 0)
+        {
+            return false;
+        }
+
+        _registeredSequence = Volatile.Read(ref *_wakeSequence);
+        // Register (a store into the shared page, through pwrite), then a full fence: the store is ordered before the
+        // load of the slot below (the symmetric case). A failed registration leaves the wait bounded by its timeout.
+        _registered = _doorbell!.TryRegister();
+        Interlocked.MemoryBarrier();
+        if (CanIssueGlobalBarrier)
+        {
+            // The asymmetric case: a writer in a registered process fences here, so its publish or its check is ordered.
+            Futex.GlobalBarrier();
+        }
+
+        // If something is there, the flag stays set; the writer's next record clears it with one wake at most.
+        return HasSomethingToRead();
+    }
+
+    /// <summary>The futex word a doorbell sleep waits on (the channel's wake sequence); null without a doorbell.</summary>
+    internal uint* WakeSequenceWord => _wakeSequence;
+
+    /// <summary>The wake sequence loaded by the last registration (<see cref="PrepareDoorbellSleep"/>): the value to sleep on.</summary>
+    internal uint RegisteredSequence => _registeredSequence;
+
+    /// <summary>Whether the last registration stored the waiters flag (false: only a timeout or a look ends the sleep).</summary>
+    internal bool IsRegistered => _registered;
+
+    /// <summary>Whether <see cref="Dispose"/> has begun (any thread).</summary>
+    internal bool IsDisposed => Volatile.Read(ref _disposed);
 
     /// <summary>
     /// A look at the channel that consumes nothing: whether <see cref="TryRead"/> would return something other than
@@ -521,6 +586,10 @@ public sealed unsafe class ShmReader : IWaitableReader
             Futex.WakeAll(_wakeSequence);
             _doorbell.Dispose();
         }
+
+        // After the flag: a pending async wait's waiter is asked to complete it (it lets go of it before completing), and a
+        // wait that begins meanwhile sees the flag (ReaderWait.Start).
+        Volatile.Read(ref _asyncWait)?.Request(ReaderWait.DisposeRequested);
 
         _memory.Invalidate();
         _memory.Hold(_file.Retire());
