@@ -21,6 +21,17 @@ public sealed unsafe class ShmReader : IWaitableReader
     /// <summary>The longest single futex sleep of <see cref="WaitForData"/>: bounds the cost of any lost wake-up, a dead writer's silence and cancellation latency.</summary>
     internal static readonly TimeSpan MaxDoorbellSleep = TimeSpan.FromMilliseconds(10);
 
+    /// <summary>
+    /// The longest single futex sleep of the blocking <see cref="WaitForData"/>: 50 ms. A lost wake-up cannot happen by the
+    /// protocol (ShmWriter.RingIfWaiting), so the cap only bounds pathological cases (a writer killed between publishing and
+    /// ringing); dead writers are detected by the caller's own timeout (<see cref="TimeoutReader"/> shortens the wait to
+    /// it) and cancellation wakes the sleep, so the cap need not be short: an idle blocked reader wakes 20 times a second.
+    /// </summary>
+    internal static readonly TimeSpan MaxBlockingDoorbellSleep = TimeSpan.FromMilliseconds(50);
+
+    // Wakes this reader's own blocking sleep when its wait is cancelled (see WaitForData).
+    private static readonly Action<object?> WakeOnCancel = static state => ((ShmReader)state!).WakeSleepers();
+
     /// <summary>How long <see cref="WaitForData"/> sleeps between looks when the channel has no doorbell.</summary>
     internal static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(1);
 
@@ -305,9 +316,10 @@ public sealed unsafe class ShmReader : IWaitableReader
     /// without one it looks every millisecond or so.
     /// </summary>
     /// <remarks>
-    /// Each sleep lasts at most 10 ms before the channel is looked at again, so a writer that dies (and never rings)
+    /// Each sleep lasts at most 50 ms before the channel is looked at again, so a writer that dies (and never rings)
     /// costs the caller nothing beyond its own timeout: wrap the reader in a <see cref="TimeoutReader"/> to detect it, as
-    /// when polling. Cancellation is observed within one such sleep. Call it from the reading thread (a reader is not
+    /// when polling. Cancellation wakes the sleep at once (or, if it lands between the token's check and the sleep,
+    /// within that one sleep). Call it from the reading thread (a reader is not
     /// thread-safe); <see cref="Dispose"/> from another thread wakes it, and it then throws <see cref="ObjectDisposedException"/>.
     /// </remarks>
     /// <param name="timeout">How long to wait: zero or more (zero only looks), or <see cref="Timeout.InfiniteTimeSpan"/>.</param>
@@ -331,10 +343,15 @@ public sealed unsafe class ShmReader : IWaitableReader
         }
 
         long start = Stopwatch.GetTimestamp();
+        // Cancellation wakes the futex sleep at once (the callback wakes every sleeper on the channel's word: the others
+        // look and sleep again). The registration reuses its node once the token's source has one: no allocation per wait.
+        using CancellationTokenRegistration wake = _doorbell is not null && cancellationToken.CanBeCanceled
+            ? cancellationToken.UnsafeRegister(WakeOnCancel, this)
+            : default;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            TimeSpan remaining = infinite ? MaxDoorbellSleep : timeout - Stopwatch.GetElapsedTime(start);
+            TimeSpan remaining = infinite ? MaxBlockingDoorbellSleep : timeout - Stopwatch.GetElapsedTime(start);
             if (remaining <= TimeSpan.Zero)
             {
                 return false;
@@ -342,7 +359,7 @@ public sealed unsafe class ShmReader : IWaitableReader
 
             if (_doorbell is not null)
             {
-                SleepOnDoorbell(remaining < MaxDoorbellSleep ? remaining : MaxDoorbellSleep);
+                SleepOnDoorbell(remaining < MaxBlockingDoorbellSleep ? remaining : MaxBlockingDoorbellSleep);
             }
             else
             {
@@ -433,6 +450,17 @@ public sealed unsafe class ShmReader : IWaitableReader
     /// Registers as waiting, looks at the channel again, and sleeps on the wake sequence unless the writer rang in
     /// between (the protocol is argued in ShmWriter.RingIfWaiting).
     /// </summary>
+    /// <summary>
+    /// Wakes the threads asleep on this channel's wake sequence (a cancelled <see cref="WaitForData"/>): they look at the
+    /// channel and their tokens, and sleep again if nothing changed for them.
+    /// </summary>
+    private void WakeSleepers()
+    {
+        // Safe: the word stays mapped (as zeros after Dispose, see RetiredMapping) while this reader is reachable, and the
+        // registration that calls this keeps it reachable.
+        Futex.WakeAll(_wakeSequence);
+    }
+
     private void SleepOnDoorbell(TimeSpan sleep)
     {
         if (PrepareDoorbellSleep())

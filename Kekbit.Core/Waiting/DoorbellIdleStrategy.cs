@@ -24,8 +24,8 @@ public sealed class DoorbellIdleStrategy : IIdleStrategy
     /// <summary>The default number of yielding steps: 5.</summary>
     public const int DefaultMaxYields = BackoffIdleStrategy.DefaultMaxYields;
 
-    /// <summary>The default longest single wait on the reader: 100 ms (the reader bounds each of its own sleeps further).</summary>
-    public static readonly TimeSpan DefaultMaxSleep = TimeSpan.FromMilliseconds(100);
+    /// <summary>The default longest single wait on the reader: 1 s (the reader bounds each of its own sleeps further; cancellation ends a wait at once).</summary>
+    public static readonly TimeSpan DefaultMaxSleep = TimeSpan.FromSeconds(1);
 
     /// <summary>What <see cref="IdleWithoutBlocking"/> returns once spinning and yielding are over: 1 ms, as the longest park of <see cref="BackoffIdleStrategy"/>.</summary>
     public static readonly TimeSpan PollPeriod = BackoffIdleStrategy.DefaultMaxParkPeriod;
