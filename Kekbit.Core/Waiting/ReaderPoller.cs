@@ -141,14 +141,8 @@ public sealed class ReaderPoller
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            ReadResult result = Reader.TryRead();
-            if (result.Status != ReadStatus.Nothing)
+            if (TryReadSomething(out ReadResult result))
             {
-                if (result.IsRecord)
-                {
-                    IdleStrategy.Reset();
-                }
-
                 return result;
             }
 
@@ -170,18 +164,7 @@ public sealed class ReaderPoller
             return ValueTask.FromCanceled<ReadResult>(cancellationToken);
         }
 
-        ReadResult result = Reader.TryRead();
-        if (result.Status == ReadStatus.Nothing)
-        {
-            return ReadAfterIdleAsync(cancellationToken);
-        }
-
-        if (result.IsRecord)
-        {
-            IdleStrategy.Reset();
-        }
-
-        return new ValueTask<ReadResult>(result);
+        return TryReadSomething(out ReadResult result) ? new ValueTask<ReadResult>(result) : ReadAfterIdleAsync(cancellationToken);
     }
 
     /// <summary>
@@ -214,16 +197,22 @@ public sealed class ReaderPoller
         {
             await IdleStrategy.IdleAsync(_timeProvider, cancellationToken).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
-            ReadResult result = Reader.TryRead();
-            if (result.Status != ReadStatus.Nothing)
+            if (TryReadSomething(out ReadResult result))
             {
-                if (result.IsRecord)
-                {
-                    IdleStrategy.Reset();
-                }
-
                 return result;
             }
         }
+    }
+
+    /// <summary>One read: true with a record (the idle strategy starts over) or a final status; false when nothing is there yet.</summary>
+    private bool TryReadSomething(out ReadResult result)
+    {
+        result = Reader.TryRead();
+        if (result.IsRecord)
+        {
+            IdleStrategy.Reset();
+        }
+
+        return result.Status != ReadStatus.Nothing;
     }
 }
