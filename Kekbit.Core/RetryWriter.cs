@@ -1,3 +1,5 @@
+using Kekbit.Core.Waiting;
+
 namespace Kekbit.Core;
 
 /// <summary>
@@ -118,7 +120,9 @@ public sealed class RetryWriter : IWriter
         }
 
         refusal = WriteResult.Of(WriteStatus.WouldWait);
-        var backoff = default(SpinWait);
+        // The library's one backoff, on the stack: spins first, then yields the processor; it never reaches its parks,
+        // since it yields for as many steps as there are attempts.
+        var backoff = new Backoff(BackoffIdleStrategy.DefaultMaxSpins, _attempts, BackoffIdleStrategy.DefaultMinParkPeriod, BackoffIdleStrategy.DefaultMaxParkPeriod);
         for (int attempt = 0; attempt < _attempts; attempt++)
         {
             if (_gate.TryEnter())
@@ -126,8 +130,7 @@ public sealed class RetryWriter : IWriter
                 return true;
             }
 
-            // Never sleeps: spins first, then yields the processor.
-            backoff.SpinOnce(sleep1Threshold: -1);
+            backoff.Step();
         }
 
         return false;

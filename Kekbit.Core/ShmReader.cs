@@ -17,13 +17,24 @@ namespace Kekbit.Core;
 /// Not thread-safe: one thread reads through one reader. Open one reader per consumer; readers are cheap.
 /// Records are zero-copy views valid until the reader is disposed (see <see cref="ReadResult"/>).
 /// </remarks>
-public sealed unsafe class ShmReader : IReader
+public sealed unsafe class ShmReader : IWaitableReader
 {
     /// <summary>The longest single futex sleep of <see cref="WaitForData"/>: bounds the cost of any lost wake-up, a dead writer's silence and cancellation latency.</summary>
     internal static readonly TimeSpan MaxDoorbellSleep = TimeSpan.FromMilliseconds(10);
 
+    /// <summary>
+    /// The longest single futex sleep of the blocking <see cref="WaitForData"/>: 50 ms. A lost wake-up cannot happen by the
+    /// protocol (ShmWriter.RingIfWaiting), so the cap only bounds pathological cases (a writer killed between publishing and
+    /// ringing); dead writers are detected by the caller's own timeout (<see cref="TimeoutReader"/> shortens the wait to
+    /// it) and cancellation wakes the sleep, so the cap need not be short: an idle blocked reader wakes 20 times a second.
+    /// </summary>
+    internal static readonly TimeSpan MaxBlockingDoorbellSleep = TimeSpan.FromMilliseconds(50);
+
+    // Wakes this reader's own blocking sleep when its wait is cancelled (see WaitForData).
+    private static readonly Action<object?> WakeOnCancel = static state => ((ShmReader)state!).WakeSleepers();
+
     /// <summary>How long <see cref="WaitForData"/> sleeps between looks when the channel has no doorbell.</summary>
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(1);
+    internal static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(1);
 
     // Whether this process may issue global expedited membarriers (the reader's half of the argument in ShmWriter.RingIfWaiting).
     private static readonly bool CanIssueGlobalBarrier = Futex.CanIssueGlobalBarriers;
@@ -47,6 +58,9 @@ public sealed unsafe class ShmReader : IReader
     private bool _registered;
     private uint _registeredSequence;
     private long _doorbellSleeps;
+
+    // The source of this reader's WaitForDataAsync tasks, made on its first wait that could not complete at once and reused.
+    private ReaderWait? _asyncWait;
     private long _timeoutWakeups;
 
     private ShmReader(MappedFile file, Metadata metadata, string path, DoorbellRegistration? doorbell)
@@ -97,9 +111,6 @@ public sealed unsafe class ShmReader : IReader
     /// mapping stays read-only; read-only permission means polling).
     /// </summary>
     public bool HasDoorbell => _doorbell is not null;
-
-    /// <summary>Whether <see cref="Dispose"/> was called (read by the metrics from another thread).</summary>
-    internal bool IsDisposed => Volatile.Read(ref _disposed);
 
     /// <summary>How many futex sleeps <see cref="WaitForData"/> began.</summary>
     internal long DoorbellSleeps => _doorbellSleeps;
@@ -231,8 +242,8 @@ public sealed unsafe class ShmReader : IReader
             {
             }
 
-            // Cancellation sets the handle, ending the pause at once.
-            cancellationToken.WaitHandle.WaitOne(pause);
+            // Cancellation ends the pause at once.
+            OpenRetry.Pause(pause, cancellationToken);
         }
     }
 
@@ -318,9 +329,10 @@ public sealed unsafe class ShmReader : IReader
     /// without one it looks every millisecond or so.
     /// </summary>
     /// <remarks>
-    /// Each sleep lasts at most 10 ms before the channel is looked at again, so a writer that dies (and never rings)
+    /// Each sleep lasts at most 50 ms before the channel is looked at again, so a writer that dies (and never rings)
     /// costs the caller nothing beyond its own timeout: wrap the reader in a <see cref="TimeoutReader"/> to detect it, as
-    /// when polling. Cancellation is observed within one such sleep. Call it from the reading thread (a reader is not
+    /// when polling. Cancellation wakes the sleep at once (or, if it lands between the token's check and the sleep,
+    /// within that one sleep). Call it from the reading thread (a reader is not
     /// thread-safe); <see cref="Dispose"/> from another thread wakes it, and it then throws <see cref="ObjectDisposedException"/>.
     /// </remarks>
     /// <param name="timeout">How long to wait: zero or more (zero only looks), or <see cref="Timeout.InfiniteTimeSpan"/>.</param>
@@ -344,18 +356,23 @@ public sealed unsafe class ShmReader : IReader
         }
 
         long start = Stopwatch.GetTimestamp();
+        // Cancellation wakes the futex sleep at once (the callback wakes every sleeper on the channel's word: the others
+        // look and sleep again). The registration reuses its node once the token's source has one: no allocation per wait.
+        using CancellationTokenRegistration wake = _doorbell is not null && cancellationToken.CanBeCanceled
+            ? cancellationToken.UnsafeRegister(WakeOnCancel, this)
+            : default;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            TimeSpan remaining = infinite ? MaxDoorbellSleep : timeout - Stopwatch.GetElapsedTime(start);
+            TimeSpan remaining = infinite ? MaxBlockingDoorbellSleep : timeout - Stopwatch.GetElapsedTime(start);
             if (remaining <= TimeSpan.Zero)
             {
                 return false;
             }
 
-            if (_doorbell is { } doorbell)
+            if (_doorbell is not null)
             {
-                SleepOnDoorbell(doorbell, remaining < MaxDoorbellSleep ? remaining : MaxDoorbellSleep);
+                SleepOnDoorbell(remaining < MaxBlockingDoorbellSleep ? remaining : MaxBlockingDoorbellSleep);
             }
             else
             {
@@ -370,34 +387,98 @@ public sealed unsafe class ShmReader : IReader
     }
 
     /// <summary>
+    /// <see cref="WaitForData"/> holding no thread while it waits: until <see cref="TryRead"/> has something other than
+    /// <see cref="ReadStatus.Nothing"/> to return (a record, the end of the channel, a failure), or until
+    /// <paramref name="timeout"/> passes. Consumes nothing. Completes synchronously when there is something already.
+    /// </summary>
+    /// <remarks>
+    /// <para>
+    /// With a doorbell (<see cref="HasDoorbell"/>) and a kernel with futex_waitv (Linux 5.16 and later), the reader registers
+    /// as waiting here, on the caller's thread, and a process-wide waiter (background threads named "Kekbit doorbell
+    /// waiter", one per 127 pending waits, each asleep in one futex_waitv) completes the task within microseconds of the
+    /// writer publishing. Whatever happens, a pending wait is looked at again at least every 250 ms, which bounds what a lost
+    /// wake-up (a writer killed between publishing and ringing) costs; a dead writer is detected by the wait's own
+    /// <paramref name="timeout"/> (see <see cref="TimeoutReader"/>). Without a doorbell, one timer shared by every such
+    /// wait looks about every millisecond.
+    /// </para>
+    /// <para>
+    /// The continuation never runs on the waiter's thread: it is queued to the thread pool (or the awaiter's captured
+    /// context). A wait allocates nothing in steady state: the task's source is pooled per reader, so the returned task
+    /// must be awaited exactly once, and a reader takes one wait at a time (it is not thread-safe). Cancelling the token or
+    /// calling <see cref="Dispose"/> from another thread ends a pending wait at once.
+    /// </para>
+    /// </remarks>
+    /// <param name="timeout">How long to wait: zero or more (zero only looks), or <see cref="Timeout.InfiniteTimeSpan"/>.</param>
+    /// <param name="cancellationToken">Stops the wait; the task then fails with an <see cref="OperationCanceledException"/> for this token.</param>
+    /// <returns>True if there is something to read; false if the timeout passed first.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative and not <see cref="Timeout.InfiniteTimeSpan"/> (thrown before any wait).</exception>
+    /// <exception cref="ObjectDisposedException">The reader was disposed, before or during the wait.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="InvalidOperationException">Another <see cref="WaitForDataAsync"/> of this reader is still pending.</exception>
+    public ValueTask<bool> WaitForDataAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        bool infinite = timeout == Timeout.InfiniteTimeSpan;
+        if (!infinite)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.Zero);
+        }
+
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<bool>(cancellationToken);
+        }
+
+        if (HasSomethingToRead())
+        {
+            return new ValueTask<bool>(true);
+        }
+
+        if (timeout == TimeSpan.Zero)
+        {
+            return new ValueTask<bool>(false);
+        }
+
+        long deadline = infinite ? long.MaxValue : DeadlineAfter(timeout);
+        bool doorbell = _doorbell is not null && DoorbellWaiter.IsSupported;
+        // The registration happens here, on the caller's thread: a record already there completes the wait synchronously.
+        if (doorbell && PrepareDoorbellSleep())
+        {
+            return new ValueTask<bool>(true);
+        }
+
+        ReaderWait wait = _asyncWait ??= new ReaderWait(this);
+        return wait.Start(deadline, doorbell, cancellationToken);
+    }
+
+    /// <summary>The <see cref="Stopwatch"/> timestamp <paramref name="timeout"/> from now (saturating: a timeout of years never wraps).</summary>
+    private static long DeadlineAfter(TimeSpan timeout)
+    {
+        double ticks = timeout.Ticks * ((double)Stopwatch.Frequency / TimeSpan.TicksPerSecond);
+        long now = Stopwatch.GetTimestamp();
+        return ticks >= long.MaxValue - now ? long.MaxValue : now + (long)ticks;
+    }
+
+    /// <summary>
     /// Registers as waiting, looks at the channel again, and sleeps on the wake sequence unless the writer rang in
     /// between (the protocol is argued in ShmWriter.RingIfWaiting).
     /// </summary>
-    private void SleepOnDoorbell(DoorbellRegistration doorbell, TimeSpan sleep)
+    /// <summary>
+    /// Wakes the threads asleep on this channel's wake sequence (a cancelled <see cref="WaitForData"/>): they look at the
+    /// channel and their tokens, and sleep again if nothing changed for them.
+    /// </summary>
+    private void WakeSleepers()
     {
-        // Safe: both words lie in this reader's mapping, which stays mapped while the reader is reachable (see the constructor).
-        // Still registered from an earlier sleep if the writer has not rung since (the sequence it bumps
-        // on every ring is unchanged) and the flag is still set: then every record published since that registration
-        // rings, and a ring changes the sequence the futex compares, so sleeping again needs no new registration. This
-        // keeps an idle reader to one futex timeout per 10 ms, with no pwrite or membarrier.
-        if (!_registered || Volatile.Read(ref *_wakeSequence) != _registeredSequence || Volatile.Read(ref *_waiters) == 0)
-        {
-            _registeredSequence = Volatile.Read(ref *_wakeSequence);
-            // Register (a store into the shared page, through pwrite), then a full fence: the store is ordered before the
-            // load of the slot below (the symmetric case). A failed registration leaves the wait bounded by its timeout.
-            _registered = doorbell.TryRegister();
-            Interlocked.MemoryBarrier();
-            if (CanIssueGlobalBarrier)
-            {
-                // The asymmetric case: a writer in a registered process fences here, so its publish or its check is ordered.
-                Futex.GlobalBarrier();
-            }
+        // Safe: the word stays mapped (as zeros after Dispose, see RetiredMapping) while this reader is reachable, and the
+        // registration that calls this keeps it reachable.
+        Futex.WakeAll(_wakeSequence);
+    }
 
-            if (HasSomethingToRead())
-            {
-                // The flag stays set; the writer's next record clears it with one wake at most.
-                return;
-            }
+    private void SleepOnDoorbell(TimeSpan sleep)
+    {
+        if (PrepareDoorbellSleep())
+        {
+            return;
         }
 
         _doorbellSleeps++;
@@ -408,10 +489,56 @@ public sealed unsafe class ShmReader : IReader
     }
 
     /// <summary>
+    /// The doorbell's registration step, shared by the blocking and the async waits: registers as waiting (unless still
+    /// registered), then looks at the channel again. True: there is something to read, do not sleep. False: sleep on
+    /// <see cref="WakeSequenceWord"/> while it holds <see cref="RegisteredSequence"/>; a ring after the registration
+    /// changes the word. Only with a doorbell; called by the thread that waits for this reader (the reading thread, or
+    /// the async waiter's thread while the reader's owner awaits), never by two at once.
+    /// </summary>
+    internal bool PrepareDoorbellSleep()
+    {
+        // Safe: both words lie in this reader's mapping, which stays mapped while the reader is reachable (see the constructor).
+        // Still registered from an earlier sleep if the writer has not rung since (the sequence it bumps
+        // on every ring is unchanged) and the flag is still set: then every record published since that registration
+        // rings, and a ring changes the sequence the futex compares, so sleeping again needs no new registration. This
+        // keeps an idle reader to one futex timeout per 10 ms, with no pwrite or membarrier.
+        if (_registered && Volatile.Read(ref *_wakeSequence) == _registeredSequence && Volatile.Read(ref *_waiters) != 0)
+        {
+            return false;
+        }
+
+        _registeredSequence = Volatile.Read(ref *_wakeSequence);
+        // Register (a store into the shared page, through pwrite), then a full fence: the store is ordered before the
+        // load of the slot below (the symmetric case). A failed registration leaves the wait bounded by its timeout.
+        _registered = _doorbell!.TryRegister();
+        Interlocked.MemoryBarrier();
+        if (CanIssueGlobalBarrier)
+        {
+            // The asymmetric case: a writer in a registered process fences here, so its publish or its check is ordered.
+            Futex.GlobalBarrier();
+        }
+
+        // If something is there, the flag stays set; the writer's next record clears it with one wake at most.
+        return HasSomethingToRead();
+    }
+
+    /// <summary>The futex word a doorbell sleep waits on (the channel's wake sequence); null without a doorbell.</summary>
+    internal uint* WakeSequenceWord => _wakeSequence;
+
+    /// <summary>The wake sequence loaded by the last registration (<see cref="PrepareDoorbellSleep"/>): the value to sleep on.</summary>
+    internal uint RegisteredSequence => _registeredSequence;
+
+    /// <summary>Whether the last registration stored the waiters flag (false: only a timeout or a look ends the sleep).</summary>
+    internal bool IsRegistered => _registered;
+
+    /// <summary>Whether <see cref="Dispose"/> has begun (read from any thread: the metrics, the async waiter).</summary>
+    internal bool IsDisposed => Volatile.Read(ref _disposed);
+
+    /// <summary>
     /// A look at the channel that consumes nothing: whether <see cref="TryRead"/> would return something other than
     /// <see cref="ReadStatus.Nothing"/>. Throws if the reader was disposed (its mapping then reads zeros).
     /// </summary>
-    private bool HasSomethingToRead()
+    internal bool HasSomethingToRead()
     {
         if (_exhaustedBy is not null)
         {
@@ -500,6 +627,10 @@ public sealed unsafe class ShmReader : IReader
             Futex.WakeAll(_wakeSequence);
             _doorbell.Dispose();
         }
+
+        // After the flag: a pending async wait's waiter is asked to complete it (it lets go of it before completing), and a
+        // wait that begins meanwhile sees the flag (ReaderWait.Start).
+        Volatile.Read(ref _asyncWait)?.Request(ReaderWait.DisposeRequested);
 
         _memory.Invalidate();
         _memory.Hold(_file.Retire());

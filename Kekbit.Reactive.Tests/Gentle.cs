@@ -1,4 +1,4 @@
-using Kekbit.Reactive.Idle;
+using Kekbit.Core.Waiting;
 
 namespace Kekbit.Reactive.Tests;
 

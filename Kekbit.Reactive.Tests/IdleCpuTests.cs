@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Kekbit.Core;
-using Kekbit.Reactive.Idle;
+using Kekbit.Core.Waiting;
 
 namespace Kekbit.Reactive.Tests;
 
@@ -15,7 +15,7 @@ public sealed partial class IdleCpuTests
         Assert.SkipUnless(OperatingSystem.IsLinux(), "thread CPU time is read with clock_gettime");
         using var channel = new TestChannel();
         using ShmReader reader = channel.OpenReader();
-        var poller = new RecordPoller(reader, new BackoffIdleStrategy());
+        var poller = new ReaderPoller(reader, new BackoffIdleStrategy());
         var reports = new List<string>();
 
         // CPU time on a shared machine spikes with other work: a measurement may be taken again, up to three
@@ -41,7 +41,7 @@ public sealed partial class IdleCpuTests
         Assert.Fail(string.Join('\n', reports));
     }
 
-    private static ((TimeSpan Cpu, TimeSpan Wall, int Wakeups) Idle, (TimeSpan Cpu, TimeSpan Wall, int Wakeups) Baseline) MeasureIdle(RecordPoller poller)
+    private static ((TimeSpan Cpu, TimeSpan Wall, int Wakeups) Idle, (TimeSpan Cpu, TimeSpan Wall, int Wakeups) Baseline) MeasureIdle(ReaderPoller poller)
     {
         (TimeSpan Cpu, TimeSpan Wall, int Wakeups) idle = default, baseline = default;
         var thread = new Thread(() =>

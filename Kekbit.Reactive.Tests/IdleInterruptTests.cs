@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Reactive.Concurrency;
 using Kekbit.Core;
-using Kekbit.Reactive.Idle;
+using Kekbit.Core.Waiting;
 
 namespace Kekbit.Reactive.Tests;
 
@@ -94,7 +94,7 @@ public sealed class IdleInterruptTests
         using var channel = new TestChannel();
         using ShmReader reader = channel.OpenReader();
         var parking = new ParkSignal(new SleepingIdleStrategy(LongPark));
-        var poller = new RecordPoller(reader, parking);
+        var poller = new ReaderPoller(reader, parking);
         using var cancel = new CancellationTokenSource();
         var polling = new Thread(() => poller.Poll(static (_, _) => { }, 0, cancel.Token));
         polling.Start();

@@ -371,7 +371,7 @@ public sealed class ObservableTests
         using var channel = new TestChannel();
         var scheduler = new HistoricalScheduler();
         var observer = new RecordingObserver();
-        using IDisposable subscription = channel.OpenReader().ToObservable(scheduler, new PollingOptions { IdleStrategy = () => new Idle.NoOpIdleStrategy() }).Subscribe(observer);
+        using IDisposable subscription = channel.OpenReader().ToObservable(scheduler, new PollingOptions { IdleStrategy = () => new Kekbit.Core.Waiting.NoOpIdleStrategy() }).Subscribe(observer);
 
         scheduler.AdvanceBy(TimeSpan.FromMilliseconds(1));
         channel.WritePattern(0, 3);

@@ -1,5 +1,5 @@
 using Kekbit.Core;
-using Kekbit.Reactive.Idle;
+using Kekbit.Core.Waiting;
 
 namespace Kekbit.Reactive.Tests;
 
@@ -29,13 +29,15 @@ public sealed class OptionsTests
     }
 
     [Fact]
-    public void Each_poller_gets_its_own_idle_strategy_and_the_default_is_backoff()
+    public void Each_poller_gets_its_own_idle_strategy_and_the_default_is_the_doorbell_of_a_channel_with_one()
     {
         int created = 0;
         var options = new PollingOptions { IdleStrategy = () => { created++; return new SleepingIdleStrategy(); } };
+        using var channel = new TestChannel();
+        using ShmReader reader = channel.OpenReader();
 
-        Assert.IsType<BackoffIdleStrategy>(PollingOptions.Default.CreateIdleStrategy());
-        Assert.NotSame(options.CreateIdleStrategy(), options.CreateIdleStrategy());
+        Assert.Equal(reader.HasDoorbell, PollingOptions.Default.CreateIdleStrategy(reader) is DoorbellIdleStrategy);
+        Assert.NotSame(options.CreateIdleStrategy(reader), options.CreateIdleStrategy(reader));
         Assert.Equal(2, created);
     }
 }

@@ -1,7 +1,7 @@
 using System.Reactive.Concurrency;
 using System.Reactive.Linq;
 using Kekbit.Core;
-using Kekbit.Reactive.Idle;
+using Kekbit.Core.Waiting;
 using Microsoft.Reactive.Testing;
 using static Microsoft.Reactive.Testing.ReactiveTest;
 

@@ -1,18 +1,24 @@
 using System.Reactive.Concurrency;
 using Kekbit.Core;
-using Kekbit.Reactive.Idle;
+using Kekbit.Core.Waiting;
 
 namespace Kekbit.Reactive;
 
 /// <summary>How a reactive source polls its reader. Immutable; one instance may serve many sources.</summary>
 public sealed record PollingOptions
 {
-    /// <summary>The defaults: backoff idling, batches of <see cref="RecordPoller.DefaultBatchSize"/>, a dedicated thread, the system clock.</summary>
+    /// <summary>
+    /// The defaults: the reader's default idle strategy (<see cref="ReaderPoller.CreateDefaultIdleStrategy"/>: a sleep on the
+    /// channel's doorbell when it has one, otherwise backoff), batches of <see cref="ReaderPoller.DefaultBatchSize"/>, a
+    /// dedicated thread, the system clock.
+    /// </summary>
     public static PollingOptions Default { get; } = new();
 
     /// <summary>
     /// Creates the idle strategy of each poller (each subscription or enumeration gets its own, since
-    /// strategies keep state). When null, a <see cref="BackoffIdleStrategy"/> with its defaults.
+    /// strategies keep state). When null, the reader's default (<see cref="ReaderPoller.CreateDefaultIdleStrategy"/>):
+    /// a <see cref="DoorbellIdleStrategy"/> when the reader can sleep on the channel's doorbell, so an idle reader costs
+    /// next to nothing and wakes within microseconds of a record, otherwise a <see cref="BackoffIdleStrategy"/>.
     /// Validation calls it once, so a strategy with invalid settings (a park period longer than
     /// <see cref="int.MaxValue"/> milliseconds, say) is refused when the source is created, not when it polls.
     /// </summary>
@@ -22,21 +28,22 @@ public sealed record PollingOptions
     /// The most records delivered per wake-up before the poller checks whether it should stop; positive.
     /// Larger batches cost less per record, smaller ones stop sooner.
     /// </summary>
-    public int BatchSize { get; init; } = RecordPoller.DefaultBatchSize;
+    public int BatchSize { get; init; } = ReaderPoller.DefaultBatchSize;
 
     /// <summary>
     /// Where an observable polls. Null (the default): a dedicated background thread per subscription.
     /// A scheduler with long-running support (<see cref="NewThreadScheduler"/>, <see cref="TaskPoolScheduler"/>,
     /// an <see cref="EventLoopScheduler"/>) runs the polling loop on it; any other scheduler (for example a
     /// <see cref="HistoricalScheduler"/> in tests) runs one batch per scheduled action and waits for the idle
-    /// strategy's park periods (at least one tick) through the scheduler's own timer, holding no thread in between.
+    /// strategy's park periods (at least one tick) through the scheduler's own timer, holding no thread in between
+    /// (such a scheduler cannot sleep on a doorbell: past its spins, the default strategy polls every millisecond).
     /// Ignored by asynchronous enumeration.
     /// </summary>
     public IScheduler? Scheduler { get; init; }
 
     /// <summary>
     /// The clock for timeouts (<see cref="KekbitObservable.FromChannel"/> wraps its readers in a
-    /// <see cref="TimeoutReader"/> on it) and for asynchronous parks. Tests pass a fake one.
+    /// <see cref="TimeoutReader"/> on it) and for timer waits of asynchronous pollers. Tests pass a fake one.
     /// </summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
@@ -61,8 +68,8 @@ public sealed record PollingOptions
     /// </summary>
     public TimeSpan OpenTimeout { get; init; }
 
-    /// <summary>Creates the idle strategy for one poller.</summary>
-    internal IIdleStrategy CreateIdleStrategy() => IdleStrategy?.Invoke() ?? new BackoffIdleStrategy();
+    /// <summary>Creates the idle strategy for one poller of <paramref name="reader"/>.</summary>
+    internal IIdleStrategy CreateIdleStrategy(IReader reader) => IdleStrategy?.Invoke() ?? ReaderPoller.CreateDefaultIdleStrategy(reader);
 
     /// <summary>Throws for invalid settings.</summary>
     internal PollingOptions Validated()
@@ -75,7 +82,7 @@ public sealed record PollingOptions
         }
         ArgumentNullException.ThrowIfNull(TimeProvider, nameof(TimeProvider));
         // Built-in strategies validate their periods when constructed: a probe surfaces that here.
-        _ = CreateIdleStrategy();
+        _ = IdleStrategy?.Invoke();
         return this;
     }
 }

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Kekbit.Core;
-using Kekbit.Reactive.Idle;
+using Kekbit.Core.Waiting;
 using Kekbit.Reactive.Internal;
 
 namespace Kekbit.Reactive;
@@ -12,8 +12,10 @@ public static class ReaderAsyncExtensions
     /// <summary>
     /// Enumerates <paramref name="reader"/>'s records asynchronously, as <see cref="ChannelReader{T}.ReadAllAsync"/>
     /// does for a channel: records available now are delivered synchronously one after the other; when there are
-    /// none, the idle strategy (a <see cref="BackoffIdleStrategy"/>) spins and yields briefly, then waits with a
-    /// timer, holding no thread, before polling again. The enumeration ends when the channel is closed, and
+    /// none, the reader's default idle strategy (<see cref="ReaderPoller.CreateDefaultIdleStrategy"/>) spins and yields
+    /// briefly, then waits holding no thread: on the channel's doorbell when it has one (the enumeration resumes within
+    /// microseconds of the writer publishing, and an idle enumeration costs next to nothing), otherwise on a timer,
+    /// before polling again. The enumeration ends when the channel is closed, and
     /// throws <see cref="ChannelTimeoutException"/> (the reader reported a timeout: wrap it in a
     /// <see cref="TimeoutReader"/> for that) or <see cref="ChannelCorruptedException"/> when it can never yield
     /// more; cancellation throws <see cref="OperationCanceledException"/>.
@@ -29,7 +31,7 @@ public static class ReaderAsyncExtensions
 
     /// <summary>
     /// <see cref="ReadAllAsync(IReader, CancellationToken)"/> with polling settings: the idle strategy and the clock
-    /// of asynchronous waits (<see cref="PollingOptions.TimeProvider"/>) come from <paramref name="options"/>.
+    /// of timer waits (<see cref="PollingOptions.TimeProvider"/>) come from <paramref name="options"/>.
     /// </summary>
     /// <param name="reader">The reader to drain; one enumeration at a time.</param>
     /// <param name="options">How to poll; <see cref="PollingOptions.Default"/> when null.</param>
@@ -62,8 +64,8 @@ public static class ReaderAsyncExtensions
     /// Cost: the writer may be another process, so the adapter watches the channel itself, through the idle
     /// strategy of <paramref name="options"/>, while a wait is pending and, from the first time <c>Completion</c>
     /// is requested, until the channel ends. The first request of <c>Completion</c> polls once; afterwards, with
-    /// the default backoff, an idle watched channel costs one timer wake-up and poll per park period (at most
-    /// 1 ms) and holds no thread. The watch stops when nothing needs it, and for good when the channel ends
+    /// the default strategy, an idle watched channel sleeps on its doorbell (holding no thread) until the writer
+    /// publishes; a channel without a doorbell costs one timer wake-up and poll per park period (at most 1 ms). The watch stops when nothing needs it, and for good when the channel ends
     /// (or the reader is disposed). While the watch runs it keeps the adapter and the reader reachable.
     /// </para>
     /// <para>
@@ -83,26 +85,13 @@ public static class ReaderAsyncExtensions
 
     private static async IAsyncEnumerable<Record> ReadAll(IReader reader, PollingOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        IIdleStrategy idle = options.CreateIdleStrategy();
+        var poller = new ReaderPoller(reader, options.CreateIdleStrategy(reader), options.BatchSize, options.TimeProvider);
         while (true)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            ReadResult result = reader.TryRead();
+            ReadResult result = await poller.ReadAsync(cancellationToken).ConfigureAwait(false);
             if (result.IsRecord)
             {
-                idle.Reset();
                 yield return Record.From(result);
-                continue;
-            }
-
-            if (!result.IsFinal)
-            {
-                TimeSpan wait = Parking.Bounded(idle.IdleWithoutBlocking());
-                if (wait > TimeSpan.Zero)
-                {
-                    await Task.Delay(wait, options.TimeProvider, cancellationToken).ConfigureAwait(false);
-                }
-
                 continue;
             }
 

@@ -29,10 +29,11 @@ internal static class DoorbellCommand
         var metadata = Metadata.Create(2, output, reader.Metadata.Capacity, reader.Metadata.MaxRecordLength - RecordLayout.HeaderLength, 10_000, TickUnit.Millis);
         using ShmWriter writer = ShmWriter.Create(args.Root, metadata);
         Say($"READY doorbell={reader.HasDoorbell}");
+        bool async = args.Has("--async");
         long echoed = 0;
         while (true)
         {
-            if (!reader.WaitForData(WaitLimit))
+            if (!(async ? reader.WaitForDataAsync(WaitLimit).AsTask().GetAwaiter().GetResult() : reader.WaitForData(WaitLimit)))
             {
                 Say("ECHO-FAILED no record within the wait limit");
                 return 1;
@@ -58,12 +59,20 @@ internal static class DoorbellCommand
         return 0;
     }
 
-    /// <summary>Opens the channel, prints WAITING, and waits for data with no timeout; prints WOKEN and the first record's first 8 bytes.</summary>
+    /// <summary>Opens the channel, prints WAITING, and waits for data with no timeout (--async: awaiting); prints WOKEN and the first record's first 8 bytes.</summary>
     public static int Sleep(AgentArgs args)
     {
         using ShmReader reader = ShmReader.OpenWhenReady(args.Root, args.ChannelId, TimeSpan.FromSeconds(30));
         Say($"WAITING doorbell={reader.HasDoorbell}");
-        reader.WaitForData(Timeout.InfiniteTimeSpan);
+        if (args.Has("--async"))
+        {
+            reader.WaitForDataAsync(Timeout.InfiniteTimeSpan).AsTask().GetAwaiter().GetResult();
+        }
+        else
+        {
+            reader.WaitForData(Timeout.InfiniteTimeSpan);
+        }
+
         ReadResult result = reader.TryRead();
         Say(result.IsRecord && result.Payload.Length >= 8
             ? string.Create(CultureInfo.InvariantCulture, $"WOKEN {BinaryPrimitives.ReadUInt64LittleEndian(result.Payload.Span)}")

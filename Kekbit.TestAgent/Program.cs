@@ -18,14 +18,15 @@
 //       middleware: opens channel IN when ready, creates channel OUT (same capacity and max record length),
 //       prints "READY", and pipes IN into OUT through Rx operators (keeping the pattern records whose index is a
 //       multiple of K, default 1); OUT is closed when IN closes. Prints "PIPED count=N", or "PIPE-FAILED error".
-//   echo ROOT IN OUT [--writer-fence]
+//   echo ROOT IN OUT [--writer-fence] [--async]
 //       doorbell ping-pong: opens channel IN when ready, creates channel OUT, prints "READY doorbell=True|False", then
 //       waits on IN's doorbell (ShmReader.WaitForData) and copies each record of IN to OUT until IN closes; closes OUT and
 //       prints "ECHOED count=.. sleeps=.. timeoutWakeups=.. wakes=.. writerFence=..". --writer-fence: OUT's writer fences
-//       before each waiter check (the symmetric doorbell protocol) instead of relying on membarrier.
-//   sleep ROOT CHANNEL_ID
-//       opens the channel when ready, prints "WAITING doorbell=..", blocks in WaitForData with no timeout, then prints
-//       "WOKEN <first 8 payload bytes as u64>" (or "WOKEN <status>").
+//       before each waiter check (the symmetric doorbell protocol) instead of relying on membarrier. --async: waits with
+//       ShmReader.WaitForDataAsync (the process-wide waiter) instead.
+//   sleep ROOT CHANNEL_ID [--async]
+//       opens the channel when ready, prints "WAITING doorbell=..", blocks in WaitForData with no timeout (--async: awaits
+//       WaitForDataAsync), then prints "WOKEN <first 8 payload bytes as u64>" (or "WOKEN <status>").
 using Kekbit.TestAgent;
 
 return args.Length > 0 ? args[0] switch

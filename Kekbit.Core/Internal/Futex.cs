@@ -11,9 +11,17 @@ internal static unsafe partial class Futex
 {
     private const int FutexWait = 0;
     private const int FutexWake = 1;
+    private const int FutexPrivateFlag = 128;
+
+    // futex_waitv (Linux 5.16): the same number on x86-64 and arm64 (the generic syscall table). Its per-word flags.
+    private const long FutexWaitvSyscall = 449;
+    private const uint Futex2Size32 = 2;
+    private const uint Futex2Private = FutexPrivateFlag;
+    private const int ClockMonotonic = 1;
 
     // errno values (identical on every Linux architecture).
     private const int EAgain = 11;
+    private const int EInvalid = 22;
     private const int ETimedOut = 110;
 
     // enum membarrier_cmd.
@@ -23,6 +31,7 @@ internal static unsafe partial class Futex
 
     private static readonly Lazy<long> MembarrierCommands = new(QueryMembarrier);
     private static readonly Lazy<bool> MembarrierRegistered = new(RegisterGlobalExpedited);
+    private static readonly Lazy<bool> WaitvSupported = new(ProbeWaitv);
 
     /// <summary>What ended a <see cref="Wait"/>.</summary>
     public enum WaitResult
@@ -37,8 +46,27 @@ internal static unsafe partial class Futex
         TimedOut,
     }
 
+    /// <summary>What ended a <see cref="WaitAny"/>.</summary>
+    public enum WaitAnyResult
+    {
+        /// <summary>A FUTEX_WAKE on one of the words (or a signal, or an error to look past): the caller looks at every word.</summary>
+        Woken,
+
+        /// <summary>A word no longer held its expected value (which one is not told): the caller looks at every word.</summary>
+        ValueChanged,
+
+        /// <summary>The deadline passed with no wake-up.</summary>
+        TimedOut,
+
+        /// <summary>The kernel refused the call (a malformed vector, say): the caller must not retry at once.</summary>
+        Failed,
+    }
+
     /// <summary>Whether this platform has futexes reachable through <c>syscall</c>: Linux on x86-64 or arm64.</summary>
     public static bool IsSupported { get; } = OperatingSystem.IsLinux() && (RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.Arm64);
+
+    /// <summary>Whether <see cref="WaitAny"/> is available: <see cref="IsSupported"/> and the kernel has futex_waitv (Linux 5.16 and later, not refused by seccomp).</summary>
+    public static bool IsWaitAnySupported => IsSupported && WaitvSupported.Value;
 
     private static long FutexSyscall => RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 202 : 98;
 
@@ -80,6 +108,49 @@ internal static unsafe partial class Futex
     /// <summary>FUTEX_WAKE: wakes every thread (of any process) sleeping on <paramref name="word"/>. Errors are ignored: a wake is a hint.</summary>
     public static void WakeAll(uint* word) => Syscall(FutexSyscall, (nint)word, FutexWake, int.MaxValue, 0, 0, 0);
 
+    /// <summary>FUTEX_WAKE_PRIVATE: wakes the threads of this process sleeping on a private word (see <see cref="PrivateWord"/>).</summary>
+    public static void WakePrivate(uint* word) => Syscall(FutexSyscall, (nint)word, FutexWake | FutexPrivateFlag, int.MaxValue, 0, 0, 0);
+
+    /// <summary>An entry of <see cref="WaitAny"/>'s vector for a word shared with other processes (a channel's wake sequence).</summary>
+    public static WaitvEntry SharedWord(uint* word, uint expected) => new() { Value = expected, Address = (ulong)word, Flags = Futex2Size32 };
+
+    /// <summary>An entry of <see cref="WaitAny"/>'s vector for a word only this process uses (woken by <see cref="WakePrivate"/>).</summary>
+    public static WaitvEntry PrivateWord(uint* word, uint expected) => new() { Value = expected, Address = (ulong)word, Flags = Futex2Size32 | Futex2Private };
+
+    /// <summary>
+    /// futex_waitv: sleeps while every word of <paramref name="vector"/> holds its expected value (checked atomically with
+    /// going to sleep), until a FUTEX_WAKE on any of them, a signal, or <paramref name="deadline"/>, an absolute CLOCK_MONOTONIC
+    /// time in nanoseconds (<see cref="MonotonicNow"/>; <see cref="long.MaxValue"/>: none). At most 128 words.
+    /// </summary>
+    public static WaitAnyResult WaitAny(WaitvEntry* vector, int count, long deadline)
+    {
+        var spec = new TimeSpec { Seconds = deadline / 1_000_000_000, Nanoseconds = deadline % 1_000_000_000 };
+        // Safe: the vector and every word it names are pinned and mapped for the whole call (the caller's invariant).
+        long result = Syscall(FutexWaitvSyscall, (nint)vector, (uint)count, 0, deadline == long.MaxValue ? 0 : (nint)(&spec), ClockMonotonic, 0);
+        if (result >= 0)
+        {
+            return WaitAnyResult.Woken;
+        }
+
+        return Marshal.GetLastPInvokeError() switch
+        {
+            EAgain => WaitAnyResult.ValueChanged,
+            ETimedOut => WaitAnyResult.TimedOut,
+            EInvalid => WaitAnyResult.Failed,
+            // EINTR, EFAULT (a word whose mapping changed under the call) and anything else: look at every word again.
+            _ => WaitAnyResult.Woken,
+        };
+    }
+
+    /// <summary>clock_gettime(CLOCK_MONOTONIC) in nanoseconds: the clock of <see cref="WaitAny"/>'s deadline.</summary>
+    public static long MonotonicNow()
+    {
+        TimeSpec now;
+        // Safe: now is a local the call fills. CLOCK_MONOTONIC always exists on Linux.
+        _ = ClockGetTime(ClockMonotonic, &now);
+        return now.Seconds * 1_000_000_000 + now.Nanoseconds;
+    }
+
     /// <summary>
     /// membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED): every running thread of every process registered through
     /// <see cref="ReceivesGlobalBarriers"/> executes a full memory barrier before this returns (threads not running
@@ -100,6 +171,19 @@ internal static unsafe partial class Futex
         }
     }
 
+    /// <summary>Whether the kernel has futex_waitv: with no words it fails with EINVAL, where it is missing (or refused) with ENOSYS or EPERM.</summary>
+    private static bool ProbeWaitv()
+    {
+        try
+        {
+            return Syscall(FutexWaitvSyscall, 0, 0, 0, 0, ClockMonotonic, 0) == -1 && Marshal.GetLastPInvokeError() == EInvalid;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
+    }
+
     private static bool RegisterGlobalExpedited() =>
         (MembarrierCommands.Value & (MembarrierCmdGlobalExpedited | MembarrierCmdRegisterGlobalExpedited)) == (MembarrierCmdGlobalExpedited | MembarrierCmdRegisterGlobalExpedited)
         && Syscall(MembarrierSyscall, MembarrierCmdRegisterGlobalExpedited, 0, 0, 0, 0, 0) == 0;
@@ -108,6 +192,26 @@ internal static unsafe partial class Futex
     // registers as fixed ones, and glibc's implementation reads exactly six, so a fixed six-argument import is exact.
     [LibraryImport("libc", EntryPoint = "syscall", SetLastError = true)]
     private static partial long Syscall(long number, nint arg1, long arg2, long arg3, nint arg4, nint arg5, long arg6);
+
+    [LibraryImport("libc", EntryPoint = "clock_gettime")]
+    private static partial int ClockGetTime(int clock, TimeSpec* time);
+
+    /// <summary>The kernel's struct futex_waitv: one word of a <see cref="WaitAny"/> call.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct WaitvEntry
+    {
+        /// <summary>The value the word must hold for the call to sleep (u64; a 32-bit word compares its low half).</summary>
+        public ulong Value;
+
+        /// <summary>The word's address.</summary>
+        public ulong Address;
+
+        /// <summary>FUTEX2_SIZE_U32, plus FUTEX2_PRIVATE for a word no other process maps.</summary>
+        public uint Flags;
+
+        /// <summary>Must be zero.</summary>
+        public uint Reserved;
+    }
 
     [StructLayout(LayoutKind.Sequential)]
     private struct TimeSpec

@@ -1,9 +1,12 @@
+using Kekbit.Core.Waiting;
+
 namespace Kekbit.Core.Internal;
 
 /// <summary>
 /// The pauses between attempts of <see cref="ShmReader.OpenWhenReady"/> and
-/// <see cref="ShmReader.OpenWhenReadyAsync"/>: from 1 ms doubling up to 50 ms, never past the deadline
-/// (none with <see cref="Timeout.InfiniteTimeSpan"/>). One schedule for the blocking and the asynchronous wait.
+/// <see cref="ShmReader.OpenWhenReadyAsync"/>: the library's one backoff (<see cref="Backoff"/>), parking from 1 ms
+/// doubling up to 50 ms without spinning, never past the deadline (none with <see cref="Timeout.InfiniteTimeSpan"/>).
+/// One schedule for the blocking and the asynchronous wait.
 /// </summary>
 internal struct OpenRetry
 {
@@ -12,7 +15,7 @@ internal struct OpenRetry
 
     private readonly long _start;
     private readonly TimeSpan _timeout;
-    private TimeSpan _pause;
+    private Backoff _backoff;
 
     /// <summary>Starts the clock for <paramref name="timeout"/>: zero or more, or <see cref="Timeout.InfiniteTimeSpan"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">Any other negative timeout.</exception>
@@ -25,7 +28,7 @@ internal struct OpenRetry
 
         _start = TimeProvider.System.GetTimestamp();
         _timeout = timeout;
-        _pause = FirstPause;
+        _backoff = new Backoff(maxSpins: 0, maxYields: 0, FirstPause, LongestPause);
     }
 
     /// <summary>Whether opening may succeed later: the channel is missing or its creator is still writing its header.</summary>
@@ -50,10 +53,13 @@ internal struct OpenRetry
         }
     }
 
+    /// <summary>The blocking wait between attempts of <see cref="ShmReader.OpenWhenReady"/>; cancellation ends it at once.</summary>
+    public static void Pause(TimeSpan pause, CancellationToken cancellationToken) => Parking.Park(pause, cancellationToken);
+
     /// <summary>The pause before the next attempt; false once the deadline has passed (the last error stands).</summary>
     public bool TryNext(out TimeSpan pause)
     {
-        pause = _pause;
+        pause = _backoff.Step();
         if (_timeout != Timeout.InfiniteTimeSpan)
         {
             TimeSpan left = _timeout - TimeProvider.System.GetElapsedTime(_start);
@@ -65,7 +71,6 @@ internal struct OpenRetry
             pause = left < pause ? left : pause;
         }
 
-        _pause = _pause * 2 < LongestPause ? _pause * 2 : LongestPause;
         return true;
     }
 }

@@ -1,7 +1,7 @@
 using System.Reactive.Concurrency;
 using System.Reactive.Disposables;
 using Kekbit.Core;
-using Kekbit.Reactive.Idle;
+using Kekbit.Core.Waiting;
 
 namespace Kekbit.Reactive.Internal;
 
@@ -32,23 +32,22 @@ internal sealed class PollingSubscription : IDisposable
     // forever at one instant.
     private static readonly TimeSpan ShortestIdleDelay = TimeSpan.FromTicks(1);
 
-    private static readonly RecordHandler<PollingSubscription> Deliver = static (self, record) =>
+    private static readonly ReadHandler<PollingSubscription> Deliver = static (self, record) =>
     {
         if (!self._stop.IsCancellationRequested)
         {
-            self._observer.OnNext(record);
+            self._observer.OnNext(Record.From(record));
         }
     };
 
     private readonly IObserver<Record> _observer;
     private readonly Func<CancellationToken, IReader>? _open;
     private readonly PollingOptions _options;
-    private readonly IIdleStrategy _idle;
     private readonly CancellationTokenSource _stop = new();
     private readonly ManualResetEventSlim _finished = new(false);
     private readonly SerialDisposable _pending = new();
     private IReader? _reader;
-    private RecordPoller? _poller;
+    private ReaderPoller? _poller;
     private int _state;
     private int _pollingThreadId;
 
@@ -58,7 +57,6 @@ internal sealed class PollingSubscription : IDisposable
         _reader = reader;
         _open = open;
         _options = options;
-        _idle = options.CreateIdleStrategy();
     }
 
     /// <summary>Starts polling where the options say.</summary>
@@ -105,7 +103,7 @@ internal sealed class PollingSubscription : IDisposable
         _finished.Wait();
     }
 
-    /// <summary>The blocking form: polls until stopped or the channel ends, idling with the strategy.</summary>
+    /// <summary>The blocking form: polls until stopped or the channel ends, idling with the strategy (by default, asleep on the channel's doorbell).</summary>
     private void RunLoop()
     {
         if (!TryEnter())
@@ -120,23 +118,15 @@ internal sealed class PollingSubscription : IDisposable
                 return;
             }
 
-            RecordPoller poller = _poller!;
+            ReaderPoller poller = _poller!;
             CancellationToken stop = _stop.Token;
             while (!stop.IsCancellationRequested)
             {
-                if (poller.Drain(Deliver, this) > 0)
-                {
-                    _idle.Reset();
-                }
-                else if (poller.IsExhausted)
+                // Interruptible: Dispose cancels the token, which ends a park or a doorbell sleep (issue 10, point 7).
+                if (poller.Poll(Deliver, this, stop) == 0 && poller.IsExhausted)
                 {
                     Terminate();
                     return;
-                }
-                else
-                {
-                    // Interruptible: Dispose cancels the token, which ends a park at once (issue 10, point 7).
-                    _idle.Idle(stop);
                 }
             }
         }
@@ -159,10 +149,10 @@ internal sealed class PollingSubscription : IDisposable
         {
             if (TryOpen() && !_stop.IsCancellationRequested)
             {
-                RecordPoller poller = _poller!;
+                ReaderPoller poller = _poller!;
                 if (poller.Drain(Deliver, this) > 0)
                 {
-                    _idle.Reset();
+                    poller.IdleStrategy.Reset();
                     next = TimeSpan.Zero;
                 }
                 else if (poller.IsExhausted)
@@ -172,7 +162,7 @@ internal sealed class PollingSubscription : IDisposable
                 else
                 {
                     // Dispose cancels the scheduled step, so a long park never delays it.
-                    TimeSpan park = Parking.Bounded(_idle.IdleWithoutBlocking());
+                    TimeSpan park = poller.IdleWithoutBlocking();
                     next = park > ShortestIdleDelay ? park : ShortestIdleDelay;
                 }
             }
@@ -240,7 +230,7 @@ internal sealed class PollingSubscription : IDisposable
             return false;
         }
 
-        _poller = new RecordPoller(_reader, _idle, _options.BatchSize);
+        _poller = new ReaderPoller(_reader, _options.CreateIdleStrategy(_reader), _options.BatchSize, _options.TimeProvider);
         return true;
     }
 

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Kekbit.Core;
+using Kekbit.Core.Waiting;
 
 namespace Kekbit.Reactive.Internal;
 
@@ -18,10 +19,10 @@ namespace Kekbit.Reactive.Internal;
 /// <see cref="IReader"/> requires and which several consumers of one adapter need.
 /// </para>
 /// <para>
-/// The writer may be another process, so nothing tells the adapter that a record arrived or that the channel
-/// closed: a <see cref="ReaderWatch"/> polls while someone waits (a pending operation) or, once
+/// The writer may be another process: a <see cref="ReaderWatch"/> waits for it (on the channel's doorbell by default,
+/// through the library's one poll loop, <see cref="ReaderPoller"/>) while someone waits (a pending operation) or, once
 /// <see cref="Completion"/> has been requested, until the end is reached. <see cref="Dispatch"/> is the one place
-/// that hands records and the end to pending operations; a doorbell replacing the polling watch calls it the same way.
+/// that hands records and the end to pending operations.
 /// </para>
 /// </remarks>
 internal sealed class ReaderChannel : ChannelReader<Record>
@@ -43,7 +44,7 @@ internal sealed class ReaderChannel : ChannelReader<Record>
         _reader = reader;
         _waiters = new OperationQueue<bool>(_gate);
         _readers = new OperationQueue<Record>(_gate);
-        _watch = new ReaderWatch(this, options.CreateIdleStrategy(), options.TimeProvider);
+        _watch = new ReaderWatch(this, new ReaderPoller(reader, options.CreateIdleStrategy(reader), options.BatchSize, options.TimeProvider));
     }
 
     /// <summary>
@@ -216,8 +217,9 @@ internal sealed class ReaderChannel : ChannelReader<Record>
     }
 
     /// <summary>
-    /// Dispatches now, from any thread: what a doorbell (a futex wake, a signal) calls when the writer says a record
-    /// was published, so that pending operations complete without waiting for the watch's next round.
+    /// Dispatches now, from any thread, so that pending operations complete without waiting for the watch's next
+    /// round: what anything that learns of a published record (a signal of the caller's) may call. The watch's rounds,
+    /// woken by the channel's doorbell, dispatch the same way.
     /// </summary>
     internal void Wake()
     {

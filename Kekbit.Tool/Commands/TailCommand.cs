@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Kekbit.Core;
+using Kekbit.Core.Waiting;
 using Kekbit.Tool.Channels;
 using Kekbit.Tool.Output;
 
@@ -33,11 +34,20 @@ internal static class TailCommand
         channel.SeekTo(StartOfLast(channel, lines, cancellationToken));
         using IReader reader = follow ? new TimeoutReader(channel) : channel;
         TextWriter output = console.Out;
-        var backoff = default(PollBackoff);
+        // The library's poll loop: by default it sleeps on the channel's doorbell, and the timeout reader ends that sleep
+        // when the writer has been silent for the channel's timeout.
+        var poller = new ReaderPoller(reader);
         ReadResult result;
         while (true)
         {
             result = reader.TryRead();
+            if (result.Status == ReadStatus.Nothing && follow)
+            {
+                // Show what arrived before waiting: a person or a pipe is waiting for it.
+                output.Flush();
+                result = poller.Read(cancellationToken);
+            }
+
             if (result.IsRecord)
             {
                 if (hex)
@@ -50,19 +60,10 @@ internal static class TailCommand
                     output.Write('\n');
                 }
 
-                backoff.Reset();
                 continue;
             }
 
-            if (result.Status != ReadStatus.Nothing || !follow)
-            {
-                break;
-            }
-
-            // Show what arrived before idling: a person or a pipe is waiting for it.
-            output.Flush();
-            backoff.Wait(cancellationToken);
-            cancellationToken.ThrowIfCancellationRequested();
+            break;
         }
 
         return result.Status switch

@@ -2,7 +2,8 @@
 //   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- harness [--quick] [--out FILE]
 //       the throughput / latency / idle-cost harness; prints progress to stderr and a markdown report to stdout (and FILE).
 //   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- doorbell [--quick] [--out FILE]
-//       only the doorbell rows: the raw futex ping-pong floor and doorbell vs default backoff readers at 1k, 10k, 100k records/s.
+//       only the doorbell rows: the raw futex ping-pong floor and doorbell (blocking and async) vs default backoff readers at
+//       1k, 10k, 100k records/s; idle CPU of one reader, and of 1,000 channels awaited by idle WaitForDataAsync loops.
 //   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- bdn [BenchmarkDotNet options, e.g. --filter '*']
 //       BenchmarkDotNet micro-benchmarks with the memory diagnoser.
 //   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- path-cost [SIZE] [ROUNDS]
@@ -29,6 +30,8 @@ switch (args.FirstOrDefault())
         return MetricsCost.Run(args.Length > 1 ? (int)Long(args[1]) : 32, args.Length > 2 ? (int)Long(args[2]) : 15, args.Length > 3 ? (int)Long(args[3]) : 2);
     case "doorbell":
         return HarnessRun.RunDoorbell(quick: args.Contains("--quick"), output: args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault());
+    case "idle-async-readers":
+        return AsyncWaitWorkloads.IdleReaders(args[1], ulong.Parse(args[2], CultureInfo.InvariantCulture), (int)Long(args[3]), double.Parse(args[4], CultureInfo.InvariantCulture));
     case "futex-pong":
         return DoorbellWorkloads.Pong(args[1], Long(args[2]));
     case "child-read":

@@ -9,7 +9,7 @@
 // earlier run left unread, so both can be run again at once.
 using System.Text;
 using Kekbit.Core;
-using Kekbit.Reactive.Idle;
+using Kekbit.Core.Waiting;
 using Kekbit.Samples;
 
 const ulong EchoChannel = 42;

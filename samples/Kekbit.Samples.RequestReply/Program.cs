@@ -11,7 +11,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using Kekbit.Core;
-using Kekbit.Reactive.Idle;
+using Kekbit.Core.Waiting;
 using Kekbit.Samples;
 
 const ulong RequestChannel = 1;

@@ -4,7 +4,7 @@ using System.IO.MemoryMappedFiles;
 using HdrHistogram;
 using Kekbit.Core;
 using Kekbit.Core.Internal;
-using Kekbit.Reactive.Idle;
+using Kekbit.Core.Waiting;
 using Kekbit.TestSupport;
 
 namespace Kekbit.Benchmarks.Harness;
@@ -12,7 +12,9 @@ namespace Kekbit.Benchmarks.Harness;
 /// <summary>
 /// The doorbell's figures: the floor (a raw futex ping-pong between two processes over a shared file mapping, nothing
 /// of Kekbit but its futex calls) and the one-way latency of readers sleeping on the doorbell at paced rates, with the
-/// default backoff reader beside them; and the CPU an idle reader costs, doorbell and backoff.
+/// default backoff reader beside them; the same for readers awaiting <see cref="ShmReader.WaitForDataAsync"/> (woken by
+/// the process-wide futex_waitv waiter); and the CPU an idle reader costs, doorbell and backoff, and what 1,000 idle
+/// async readers cost a process (CPU and threads).
 /// </summary>
 internal static unsafe class DoorbellWorkloads
 {
@@ -27,17 +29,45 @@ internal static unsafe class DoorbellWorkloads
         {
             long count = quick ? Math.Min(20_000, rate) : rate * 10L;
             report.Add(LatencyWorkloads.Kekbit(scratch, channelId++, count, rate, $"Kekbit, doorbell reader (WaitForData), {rate:N0}/s", idle: null));
-            report.Add(LatencyWorkloads.Kekbit(scratch, channelId++, count, rate, $"Kekbit, backoff reader (default strategy), {rate:N0}/s", new BackoffIdleStrategy()));
+            report.Add(AsyncWaitWorkloads.ReaderLatency(scratch, channelId++, count, rate, $"Kekbit, async doorbell reader (await WaitForDataAsync), {rate:N0}/s"));
+            report.Add(LatencyWorkloads.KekbitSource(scratch, channelId++, count, rate, $"Kekbit, ToObservable() defaults (doorbell), {rate:N0}/s", "observable"));
+            report.Add(LatencyWorkloads.KekbitSource(scratch, channelId++, count, rate, $"Kekbit, await foreach ReadAllAsync() defaults, {rate:N0}/s", "async"));
+            report.Add(LatencyWorkloads.Kekbit(scratch, channelId++, count, rate, $"Kekbit, backoff reader (0.4.0 default strategy), {rate:N0}/s", new BackoffIdleStrategy()));
         }
 
-        // What a reader waiting on an empty channel costs, doorbell and default backoff.
+        // What a reader waiting on an empty channel costs: WaitForData, the default ToObservable() and await foreach
+        // over ReadAllAsync() (both on the doorbell), and the backoff that was the default before.
         using (ShmWriter.Create(scratch.Path, Metadata.Create(1, channelId, 0, 8, 60_000, TickUnit.Millis)))
         {
             TimeSpan idleTime = quick ? TimeSpan.FromMilliseconds(300) : TimeSpan.FromSeconds(10);
-            foreach (string strategy in new[] { "doorbell", "backoff" })
+            foreach (string strategy in new[] { "doorbell", "observable", "await-foreach", "backoff" })
             {
                 (TimeSpan cpu, TimeSpan wall) = IdleWorkloads.Measure(scratch, channelId, strategy, idleTime);
                 report.AddIdle(strategy, cpu, wall);
+            }
+        }
+
+        // What 1,000 channels each awaited by an idle async loop cost their process.
+        {
+            const int Channels = 1_000;
+            ulong first = channelId + 1;
+            var writers = new List<ShmWriter>(Channels);
+            try
+            {
+                for (int i = 0; i < Channels; i++)
+                {
+                    writers.Add(ShmWriter.Create(scratch.Path, Metadata.Create(1, first + (ulong)i, 0, 8, 60_000, TickUnit.Millis)));
+                }
+
+                TimeSpan idleTime = quick ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(10);
+                (TimeSpan cpu, TimeSpan wall, int threads, int waiterThreads, TimeSpan waiterCpu) = AsyncWaitWorkloads.MeasureIdleReaders(scratch, first, Channels, idleTime);
+                report.AddIdle(string.Create(CultureInfo.InvariantCulture,
+                    $"{Channels:N0} channels, each awaited by an idle WaitForDataAsync loop: whole process ({threads} threads, {waiterThreads} of them doorbell waiters)"), cpu, wall);
+                report.AddIdle("the same, doorbell waiter threads only", waiterCpu, wall);
+            }
+            finally
+            {
+                writers.ForEach(writer => writer.Dispose());
             }
         }
     }

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Kekbit.Core;
 using Kekbit.Core.Internal;
-using Kekbit.Reactive.Idle;
+using Kekbit.Core.Waiting;
 using Kekbit.TestSupport;
 
 namespace Kekbit.Benchmarks.Harness;

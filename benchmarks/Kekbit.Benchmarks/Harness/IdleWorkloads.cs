@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Kekbit.Core;
 using Kekbit.Reactive;
-using Kekbit.Reactive.Idle;
+using Kekbit.Core.Waiting;
 using Kekbit.TestSupport;
 
 namespace Kekbit.Benchmarks.Harness;
@@ -23,7 +23,8 @@ internal static class IdleWorkloads
 
     /// <summary>
     /// Role of the reader process: poll for the given time (with "doorbell", wait in <see cref="ShmReader.WaitForData"/>
-    /// instead), then print its CPU and wall time in ticks.
+    /// instead; with "observable" or "await-foreach", let a default <c>ToObservable()</c> subscription or <c>await foreach</c>
+    /// over <c>ReadAllAsync()</c> wait), then print its CPU and wall time in ticks.
     /// </summary>
     public static int Reader(string root, ulong channelId, string strategy, double milliseconds)
     {
@@ -35,11 +36,16 @@ internal static class IdleWorkloads
             _ => new BackoffIdleStrategy(),
         };
         using ShmReader reader = ShmReader.Open(root, channelId);
-        var poller = new RecordPoller(reader, idle);
+        var poller = new ReaderPoller(reader, idle);
         using var process = Process.GetCurrentProcess();
+        var duration = TimeSpan.FromMilliseconds(milliseconds);
+        if (strategy is "observable" or "await-foreach")
+        {
+            return IdleSource(reader, strategy, process, duration);
+        }
+
         TimeSpan cpuBefore = process.TotalProcessorTime;
         long start = Stopwatch.GetTimestamp();
-        var duration = TimeSpan.FromMilliseconds(milliseconds);
         while (Stopwatch.GetElapsedTime(start) is var elapsed && elapsed < duration)
         {
             if (strategy == "doorbell")
@@ -55,6 +61,47 @@ internal static class IdleWorkloads
         TimeSpan wall = Stopwatch.GetElapsedTime(start);
         process.Refresh();
         TimeSpan cpu = process.TotalProcessorTime - cpuBefore;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"IDLE {cpu.Ticks} {wall.Ticks}"));
+        return 0;
+    }
+
+    /// <summary>A default source waits on the empty channel: the process's CPU time over <paramref name="duration"/>, after a short warm-up.</summary>
+    private static int IdleSource(ShmReader reader, string source, Process process, TimeSpan duration)
+    {
+        using var stop = new CancellationTokenSource();
+        IDisposable? subscription = null;
+        Task? enumeration = null;
+        if (source == "observable")
+        {
+            subscription = reader.ToObservable().Subscribe(_ => { });
+        }
+        else
+        {
+            enumeration = Task.Run(async () =>
+            {
+                try
+                {
+                    await foreach (Record record in reader.ReadAllAsync(stop.Token))
+                    {
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            });
+        }
+
+        Thread.Sleep(200); // Warm-up: JIT, spins, first sleeps.
+        process.Refresh();
+        TimeSpan cpuBefore = process.TotalProcessorTime;
+        long start = Stopwatch.GetTimestamp();
+        Thread.Sleep(duration);
+        process.Refresh();
+        TimeSpan cpu = process.TotalProcessorTime - cpuBefore;
+        TimeSpan wall = Stopwatch.GetElapsedTime(start);
+        subscription?.Dispose();
+        stop.Cancel();
+        enumeration?.GetAwaiter().GetResult();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"IDLE {cpu.Ticks} {wall.Ticks}"));
         return 0;
     }

@@ -3,7 +3,8 @@ using System.Globalization;
 using System.Net.Sockets;
 using HdrHistogram;
 using Kekbit.Core;
-using Kekbit.Reactive.Idle;
+using Kekbit.Core.Waiting;
+using Kekbit.Reactive;
 using Kekbit.TestSupport;
 
 namespace Kekbit.Benchmarks.Harness;
@@ -63,6 +64,56 @@ internal static class LatencyWorkloads
             else
             {
                 idle.Idle();
+            }
+        }
+
+        writer.WaitForExit();
+        return Summarise(name, histogram);
+    }
+
+    /// <summary>
+    /// The same measurement through a reactive source with its defaults (no options: on a channel with a doorbell the
+    /// source sleeps on it): <paramref name="source"/> is "observable" (<c>reader.ToObservable()</c>) or "async"
+    /// (<c>await foreach</c> over <c>reader.ReadAllAsync()</c>).
+    /// </summary>
+    public static Result KekbitSource(TempRoot scratch, ulong channelId, long count, int rate, string name, string source)
+    {
+        using Process writer = SelfProcess.Start("latency-writer", scratch.Path, channelId.ToString(CultureInfo.InvariantCulture), count.ToString(CultureInfo.InvariantCulture), rate.ToString(CultureInfo.InvariantCulture));
+        SelfProcess.ExpectLine(writer, "READY");
+        ShmReader reader = ShmReader.OpenWhenReady(scratch.Path, channelId, TimeSpan.FromSeconds(30));
+        var histogram = new LongHistogram(TimeSpan.FromSeconds(100).Ticks * 100, 3);
+        long warmup = count / 10;
+        long seen = 0;
+        void Record(ReadOnlySpan<byte> payload)
+        {
+            long now = Stopwatch.GetTimestamp();
+            if (seen++ >= warmup)
+            {
+                histogram.RecordValue((long)TicksToNanos(Math.Max(0, now - BitConverter.ToInt64(payload))));
+            }
+        }
+
+        writer.StandardInput.WriteLine("GO");
+        writer.StandardInput.Flush();
+        if (source == "observable")
+        {
+            using var done = new ManualResetEventSlim();
+            using (reader.ToObservable().Subscribe(record => Record(record.Span), _ => done.Set(), done.Set))
+            {
+                done.Wait();
+            }
+        }
+        else
+        {
+            using (reader)
+            {
+                Task.Run(async () =>
+                {
+                    await foreach (Record record in reader.ReadAllAsync())
+                    {
+                        Record(record.Span);
+                    }
+                }).GetAwaiter().GetResult();
             }
         }
 

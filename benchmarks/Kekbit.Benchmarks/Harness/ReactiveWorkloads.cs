@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using Kekbit.Core;
 using Kekbit.Reactive;
-using Kekbit.Reactive.Idle;
+using Kekbit.Core.Waiting;
 using Kekbit.TestSupport;
 
 namespace Kekbit.Benchmarks.Harness;

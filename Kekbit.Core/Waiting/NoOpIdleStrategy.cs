@@ -1,4 +1,4 @@
-namespace Kekbit.Reactive.Idle;
+namespace Kekbit.Core.Waiting;
 
 /// <summary>
 /// Does nothing when idle: the poller polls again at once. For pollers driven from outside (a caller that

@@ -1,4 +1,4 @@
-namespace Kekbit.Reactive.Idle;
+namespace Kekbit.Core.Waiting;
 
 /// <summary>
 /// Never gives the processor away: each idle step is one spin-wait hint. The lowest latency, at the cost of

@@ -1,4 +1,4 @@
-namespace Kekbit.Reactive.Idle;
+namespace Kekbit.Core.Waiting;
 
 /// <summary>
 /// Yields the rest of the time slice to another ready thread at each idle step. Low latency; still a full

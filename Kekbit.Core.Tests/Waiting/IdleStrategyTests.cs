@@ -1,6 +1,6 @@
-using Kekbit.Reactive.Idle;
+using Kekbit.Core.Waiting;
 
-namespace Kekbit.Reactive.Tests;
+namespace Kekbit.Core.Tests.Waiting;
 
 public sealed class IdleStrategyTests
 {

@@ -1,4 +1,4 @@
-namespace Kekbit.Reactive.Idle;
+namespace Kekbit.Core.Waiting;
 
 /// <summary>
 /// The adaptive strategy (Agrona's backoff): after a poll finds nothing it first spins
@@ -25,8 +25,7 @@ public sealed class BackoffIdleStrategy : IIdleStrategy
     /// <summary>The default longest park period: 1 ms.</summary>
     public static readonly TimeSpan DefaultMaxParkPeriod = TimeSpan.FromMilliseconds(1);
 
-    private int _steps;
-    private TimeSpan _parkPeriod;
+    private Backoff _backoff;
 
     /// <summary>Creates a backoff strategy; every argument left out takes its default.</summary>
     /// <param name="maxSpins">Spinning steps before yielding; zero or more.</param>
@@ -45,7 +44,7 @@ public sealed class BackoffIdleStrategy : IIdleStrategy
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(MinParkPeriod, TimeSpan.Zero, nameof(minParkPeriod));
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxParkPeriod, MinParkPeriod, nameof(maxParkPeriod));
         Parking.ThrowIfTooLong(MaxParkPeriod, nameof(maxParkPeriod));
-        _parkPeriod = MinParkPeriod;
+        _backoff = new Backoff(maxSpins, maxYields, MinParkPeriod, MaxParkPeriod);
     }
 
     /// <summary>Spinning steps before yielding.</summary>
@@ -61,13 +60,10 @@ public sealed class BackoffIdleStrategy : IIdleStrategy
     public TimeSpan MaxParkPeriod { get; }
 
     /// <summary>What the next idle step does.</summary>
-    public BackoffPhase Phase =>
-        _steps < MaxSpins ? BackoffPhase.Spinning
-        : _steps < MaxSpins + MaxYields ? BackoffPhase.Yielding
-        : BackoffPhase.Parking;
+    public BackoffPhase Phase => _backoff.Phase;
 
     /// <summary>How long the next parking step parks.</summary>
-    public TimeSpan ParkPeriod => _parkPeriod;
+    public TimeSpan ParkPeriod => _backoff.ParkPeriod;
 
     /// <inheritdoc/>
     public void Idle() => Idle(CancellationToken.None);
@@ -83,30 +79,8 @@ public sealed class BackoffIdleStrategy : IIdleStrategy
     }
 
     /// <inheritdoc/>
-    public TimeSpan IdleWithoutBlocking()
-    {
-        switch (Phase)
-        {
-            case BackoffPhase.Spinning:
-                _steps++;
-                Thread.SpinWait(1);
-                return TimeSpan.Zero;
-            case BackoffPhase.Yielding:
-                _steps++;
-                Thread.Yield();
-                return TimeSpan.Zero;
-            default:
-                TimeSpan park = _parkPeriod;
-                // Doubling saturates at the maximum; the comparison first avoids overflowing TimeSpan.
-                _parkPeriod = park.Ticks > MaxParkPeriod.Ticks / 2 ? MaxParkPeriod : park * 2;
-                return park;
-        }
-    }
+    public TimeSpan IdleWithoutBlocking() => _backoff.Step();
 
     /// <inheritdoc/>
-    public void Reset()
-    {
-        _steps = 0;
-        _parkPeriod = MinParkPeriod;
-    }
+    public void Reset() => _backoff.Reset();
 }

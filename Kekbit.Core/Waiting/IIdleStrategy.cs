@@ -1,10 +1,10 @@
-namespace Kekbit.Reactive.Idle;
+namespace Kekbit.Core.Waiting;
 
 /// <summary>
 /// Decides what a poller does after a poll that found no record: spin, yield the processor, park the
-/// thread, or nothing. Readers learn of new records only by polling (the writer may be another process),
-/// so the strategy trades latency against CPU. A strategy keeps state (how long the poller has been idle):
-/// give each poller its own instance. Not thread-safe.
+/// thread, sleep on the channel's doorbell (<see cref="DoorbellIdleStrategy"/>), or nothing. The strategy trades
+/// latency against CPU. A strategy keeps state (how long the poller has been idle): give each poller its own
+/// instance. Not thread-safe. <see cref="ReaderPoller"/> is the loop that applies it, blocking or asynchronously.
 /// </summary>
 public interface IIdleStrategy
 {
@@ -39,6 +39,23 @@ public interface IIdleStrategy
     /// without holding a thread (a timer, <c>Task.Delay</c>, a scheduler's due time) before polling again.
     /// </summary>
     TimeSpan IdleWithoutBlocking();
+
+    /// <summary>
+    /// The asynchronous idle step, for a poller that must not hold a thread (<see cref="ReaderPoller.ReadAsync"/>):
+    /// completes at once after a spin or yield, and otherwise when it is worth polling again.
+    /// </summary>
+    /// <remarks>
+    /// The default implementation takes the step <see cref="IdleWithoutBlocking"/> describes and waits for the period it
+    /// returns (capped at <see cref="int.MaxValue"/> milliseconds) on a timer of <paramref name="timeProvider"/>.
+    /// <see cref="DoorbellIdleStrategy"/> waits on the reader's doorbell instead.
+    /// </remarks>
+    /// <param name="timeProvider">The clock of timer waits (tests pass a fake one).</param>
+    /// <param name="cancellationToken">Ends the wait: the task is then cancelled with this token.</param>
+    ValueTask IdleAsync(TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        TimeSpan park = IdleWithoutBlocking();
+        return park > TimeSpan.Zero ? new ValueTask(Task.Delay(Parking.Bounded(park), timeProvider, cancellationToken)) : default;
+    }
 
     /// <summary>Tells the strategy a poll found data: the next idle period starts again from its shortest wait.</summary>
     void Reset();

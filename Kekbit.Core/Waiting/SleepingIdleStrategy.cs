@@ -1,4 +1,4 @@
-namespace Kekbit.Reactive.Idle;
+namespace Kekbit.Core.Waiting;
 
 /// <summary>
 /// Parks for a fixed period at each idle step. Cheap on CPU, with a latency of up to the period.

@@ -1,4 +1,4 @@
-namespace Kekbit.Reactive.Idle;
+namespace Kekbit.Core.Waiting;
 
 /// <summary>Parks the calling thread for a period, interruptibly when given a token.</summary>
 internal static class Parking

@@ -1,4 +1,4 @@
-namespace Kekbit.Reactive.Idle;
+namespace Kekbit.Core.Waiting;
 
 /// <summary>What the next idle step of a <see cref="BackoffIdleStrategy"/> does.</summary>
 public enum BackoffPhase

@@ -1,0 +1,259 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+
+namespace Kekbit.Core.Internal;
+
+/// <summary>
+/// One thread of <see cref="DoorbellWaiter"/>: sleeps in futex_waitv on a private control word (slot 0) and the wake
+/// sequences of up to <see cref="Capacity"/> pending waits, and completes each wait once its reader has something to
+/// read, its deadline passed, its token was cancelled, or its reader was disposed.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Lost wake-ups. A wait's registration (ShmReader.PrepareDoorbellSleep) is the blocking path's, and so is its argument
+/// (ShmWriter.RingIfWaiting): after it, either the look that follows sees the record, or the writer rings, which changes
+/// the word this thread sleeps on (futex_waitv compares every word atomically with going to sleep). Where that argument
+/// fails (a membarrier refused, a writer killed between publishing and ringing), every wait is looked at again every
+/// <see cref="SafetyLook"/>; a wait whose registration failed, every <see cref="ShmReader.MaxDoorbellSleep"/>.
+/// </para>
+/// <para>
+/// Lifetimes. A slot's word lies in its reader's mapping, which stays mapped (as zeros once the reader is disposed; see
+/// RetiredMapping) while the reader is reachable, and the slot references the reader through its wait: a stale word never
+/// faults. The vector and the control word live in pinned arrays owned by this object, which every wait it holds and every
+/// poke reference. A wait is let go of (removed from the vector and the slots) before it is completed, so it may begin
+/// its next wait, on this thread or another, as soon as its task completes.
+/// </para>
+/// </remarks>
+internal sealed unsafe class DoorbellWaiterThread
+{
+    /// <summary>The waits one thread holds: futex_waitv takes 128 words, and the control word is one of them.</summary>
+    public const int Capacity = 127;
+
+    /// <summary>
+    /// How often every wait is looked at although its word did not change: bounds what a lost wake-up (or any failure of
+    /// the doorbell) costs an async wait. Also the longest a dead writer goes unnoticed by a wait with no timeout of its own.
+    /// </summary>
+    public static readonly TimeSpan SafetyLook = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How long a thread with no wait stays (parked on its control word) before it exits. Settable for tests.</summary>
+    public static TimeSpan Linger { get; set; } = TimeSpan.FromSeconds(5);
+
+    private const string ThreadName = "Kekbit doorbell waiter";
+
+    private readonly Lock _gate;
+    private readonly List<DoorbellWaiterThread> _threads;
+
+    // Pinned (never moved), so the kernel may be given their addresses: [0] is the control word's entry.
+    private readonly Futex.WaitvEntry[] _vector = GC.AllocateArray<Futex.WaitvEntry>(Capacity + 1, pinned: true);
+    private readonly uint[] _control = GC.AllocateArray<uint>(1, pinned: true);
+
+    // This thread's own: the waits in the vector (slot i is entry i + 1), and those it completed in one pass.
+    private readonly ReaderWait?[] _slots = new ReaderWait?[Capacity];
+    private readonly ReaderWait?[] _done = new ReaderWait?[Capacity];
+    private int _count;
+
+    // Guarded by _gate: waits handed over and not yet taken into the slots, and how many waits this thread holds in all.
+    private readonly ReaderWait?[] _incoming = new ReaderWait?[Capacity];
+    private int _incomingCount;
+    private int _assigned;
+
+    private Thread? _thread;
+    private long _allocatedBytes;
+
+    public DoorbellWaiterThread(Lock gate, List<DoorbellWaiterThread> threads)
+    {
+        _gate = gate;
+        _threads = threads;
+        _vector[0] = Futex.PrivateWord(ControlWord, 0);
+    }
+
+    /// <summary>How many waits this thread holds or was handed (guarded by the waiter's lock).</summary>
+    public int Assigned => _assigned;
+
+    /// <summary>What this thread has allocated so far (sampled on each pass): zero growth in steady state.</summary>
+    public long AllocatedBytes => Volatile.Read(ref _allocatedBytes);
+
+    // Safe: the array is pinned and lives as long as this object.
+    private uint* ControlWord => (uint*)Unsafe.AsPointer(ref _control[0]);
+
+    /// <summary>Starts the thread (under the waiter's lock).</summary>
+    public void Start()
+    {
+        _thread = new Thread(Run) { IsBackground = true, Name = ThreadName };
+        _thread.UnsafeStart();
+    }
+
+    /// <summary>Hands over a wait (under the waiter's lock); the caller pokes after releasing it.</summary>
+    public void Enqueue(ReaderWait wait)
+    {
+        _incoming[_incomingCount++] = wait;
+        _assigned++;
+        wait.AssignTo(this);
+    }
+
+    /// <summary>
+    /// Wakes the thread to look at its waits (from any thread): bumps the control word (a full fence, so whatever the caller
+    /// stored before is seen by the look) and wakes it. A poke that lands before the thread sleeps makes futex_waitv return
+    /// at once (the word no longer holds the value the thread loaded before its look), so none is lost.
+    /// </summary>
+    public void Poke()
+    {
+        Interlocked.Increment(ref _control[0]);
+        Futex.WakePrivate(ControlWord);
+    }
+
+    private void Run()
+    {
+        long nextSafetyLook = long.MaxValue;
+        long nextShortLook = long.MaxValue;
+        long idleSince = 0;
+        while (true)
+        {
+            // Loaded before the look: a poke after this load changes the word, so the sleep below returns at once.
+            uint control = Volatile.Read(ref _control[0]);
+            _vector[0].Value = control;
+            long now = Stopwatch.GetTimestamp();
+            bool safetyDue = now >= nextSafetyLook;
+            bool shortDue = now >= nextShortLook;
+            lock (_gate)
+            {
+                for (int i = 0; i < _incomingCount; i++)
+                {
+                    ReaderWait wait = _incoming[i]!;
+                    _incoming[i] = null;
+                    // Entered with the value it registered on; the look below sees its requests and a ring since.
+                    _slots[_count] = wait;
+                    _vector[_count + 1] = Futex.SharedWord(wait.Word, wait.Expected);
+                    _count++;
+                }
+
+                _incomingCount = 0;
+                if (_assigned == 0 && idleSince != 0 && now - idleSince >= ToTimestamp(Linger))
+                {
+                    // No one can hand this thread a wait once it is off the list.
+                    _threads.Remove(this);
+                    return;
+                }
+            }
+
+            long wakeAt = LookAtWaits(now, safetyDue, shortDue, out bool anyUnregistered);
+            if (_count > 0 && (safetyDue || nextSafetyLook == long.MaxValue))
+            {
+                nextSafetyLook = now + ToTimestamp(SafetyLook);
+            }
+            else if (_count == 0)
+            {
+                nextSafetyLook = long.MaxValue;
+            }
+
+            if (!anyUnregistered)
+            {
+                nextShortLook = long.MaxValue;
+            }
+            else if (shortDue || nextShortLook == long.MaxValue)
+            {
+                nextShortLook = now + ToTimestamp(ShmReader.MaxDoorbellSleep);
+            }
+
+            wakeAt = Math.Min(wakeAt, Math.Min(nextSafetyLook, nextShortLook));
+            if (_count == 0)
+            {
+                // Parked: a wait handed over pokes; otherwise the thread exits once the linger has passed with none.
+                idleSince = idleSince == 0 ? now : idleSince;
+                wakeAt = Math.Min(wakeAt, idleSince + ToTimestamp(Linger));
+            }
+            else
+            {
+                idleSince = 0;
+            }
+
+            CompleteDone();
+            Volatile.Write(ref _allocatedBytes, GC.GetAllocatedBytesForCurrentThread());
+            Sleep(wakeAt);
+        }
+    }
+
+    /// <summary>
+    /// Looks at every wait whose word changed, that has a request, whose deadline passed, or for which a periodic look is
+    /// due; moves the finished ones to <see cref="_done"/>. Returns the earliest deadline of those that go on.
+    /// </summary>
+    private long LookAtWaits(long now, bool safetyDue, bool shortDue, out bool anyUnregistered)
+    {
+        long wakeAt = long.MaxValue;
+        anyUnregistered = false;
+        int done = 0;
+        // From the end: a finished wait's slot takes the last one's, which was already looked at.
+        for (int i = _count - 1; i >= 0; i--)
+        {
+            ReaderWait wait = _slots[i]!;
+            // Safe: the word lies in the wait's reader's mapping, kept mapped while the slot references it (see remarks).
+            bool look = wait.Requests != 0
+                || Volatile.Read(ref *wait.Word) != wait.Expected
+                || now >= wait.Deadline
+                || safetyDue
+                || (shortDue && !wait.Registered);
+            if (look)
+            {
+                ReaderWait.Outcome outcome = wait.Look(now, doorbell: true);
+                if (outcome != ReaderWait.Outcome.Pending)
+                {
+                    wait.Finish(outcome);
+                    _done[done++] = wait;
+                    _count--;
+                    _slots[i] = _slots[_count];
+                    _vector[i + 1] = _vector[_count + 1];
+                    _slots[_count] = null;
+                    _vector[_count + 1] = default;
+                    continue;
+                }
+
+                _vector[i + 1].Value = wait.Expected;
+            }
+
+            anyUnregistered |= !wait.Registered;
+            wakeAt = Math.Min(wakeAt, wait.Deadline);
+        }
+
+        if (done > 0)
+        {
+            lock (_gate)
+            {
+                _assigned -= done;
+            }
+        }
+
+        return wakeAt;
+    }
+
+    /// <summary>Completes the waits <see cref="LookAtWaits"/> let go of (continuations are queued, never run here).</summary>
+    private void CompleteDone()
+    {
+        for (int i = 0; i < _done.Length && _done[i] is { } wait; i++)
+        {
+            _done[i] = null;
+            wait.Complete();
+        }
+    }
+
+    /// <summary>Sleeps until a word changes or is woken, or <paramref name="wakeAt"/> (a <see cref="Stopwatch"/> timestamp).</summary>
+    private void Sleep(long wakeAt)
+    {
+        long deadline = long.MaxValue;
+        if (wakeAt != long.MaxValue)
+        {
+            long remaining = Math.Max(0, wakeAt - Stopwatch.GetTimestamp());
+            deadline = Futex.MonotonicNow() + (long)((double)remaining * 1_000_000_000 / Stopwatch.Frequency);
+        }
+
+        fixed (Futex.WaitvEntry* vector = _vector)
+        {
+            if (Futex.WaitAny(vector, _count + 1, deadline) == Futex.WaitAnyResult.Failed)
+            {
+                // Never expected (the vector is well formed); should it happen, looks stay bounded rather than spinning.
+                Thread.Sleep(ShmReader.MaxDoorbellSleep);
+            }
+        }
+    }
+
+    private static long ToTimestamp(TimeSpan span) => (long)(span.Ticks * ((double)Stopwatch.Frequency / TimeSpan.TicksPerSecond));
+}

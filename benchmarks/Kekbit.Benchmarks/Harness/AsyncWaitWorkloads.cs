@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using System.Globalization;
+using HdrHistogram;
+using Kekbit.Core;
+using Kekbit.TestSupport;
+
+namespace Kekbit.Benchmarks.Harness;
+
+/// <summary>
+/// Readers that await <see cref="ShmReader.WaitForDataAsync"/>, holding no thread: their one-way latency across processes,
+/// and what 1,000 idle ones cost their process (CPU and threads). Rows of the doorbell report (<see cref="DoorbellWorkloads"/>).
+/// </summary>
+internal static class AsyncWaitWorkloads
+{
+    /// <summary>
+    /// <see cref="LatencyWorkloads.Kekbit"/> with the reader awaiting <see cref="ShmReader.WaitForDataAsync"/> in an async loop:
+    /// each wake-up goes writer ring, waiter thread, thread-pool continuation.
+    /// </summary>
+    public static LatencyWorkloads.Result ReaderLatency(TempRoot scratch, ulong channelId, long count, int rate, string name) =>
+        ReaderLatencyAsync(scratch, channelId, count, rate, name).GetAwaiter().GetResult();
+
+    private static async Task<LatencyWorkloads.Result> ReaderLatencyAsync(TempRoot scratch, ulong channelId, long count, int rate, string name)
+    {
+        using Process writer = SelfProcess.Start("latency-writer", scratch.Path, channelId.ToString(CultureInfo.InvariantCulture), count.ToString(CultureInfo.InvariantCulture), rate.ToString(CultureInfo.InvariantCulture));
+        SelfProcess.ExpectLine(writer, "READY");
+        using ShmReader reader = await ShmReader.OpenWhenReadyAsync(scratch.Path, channelId, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        var histogram = new LongHistogram(TimeSpan.FromSeconds(100).Ticks * 100, 3);
+        long warmup = count / 10;
+        long seen = 0;
+        await writer.StandardInput.WriteLineAsync("GO").ConfigureAwait(false);
+        await writer.StandardInput.FlushAsync().ConfigureAwait(false);
+        while (true)
+        {
+            ReadResult result = reader.TryRead();
+            if (result.IsRecord)
+            {
+                long now = Stopwatch.GetTimestamp();
+                long due = BitConverter.ToInt64(result.Span);
+                if (seen++ >= warmup)
+                {
+                    histogram.RecordValue((long)(Math.Max(0, now - due) * 1e9 / Stopwatch.Frequency));
+                }
+
+                continue;
+            }
+
+            if (result.IsFinal)
+            {
+                break;
+            }
+
+            await reader.WaitForDataAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+        }
+
+        await writer.WaitForExitAsync().ConfigureAwait(false);
+        return LatencyWorkloads.Summarise(name, histogram);
+    }
+
+    /// <summary>Starts a child that awaits <paramref name="channels"/> empty channels for <paramref name="duration"/>; returns its CPU, wall time and threads.</summary>
+    public static (TimeSpan Cpu, TimeSpan Wall, int Threads, int WaiterThreads, TimeSpan WaiterCpu) MeasureIdleReaders(TempRoot scratch, ulong firstChannelId, int channels, TimeSpan duration)
+    {
+        using Process child = SelfProcess.Start("idle-async-readers", scratch.Path, firstChannelId.ToString(CultureInfo.InvariantCulture), channels.ToString(CultureInfo.InvariantCulture), duration.TotalMilliseconds.ToString(CultureInfo.InvariantCulture));
+        string line = SelfProcess.ExpectLine(child, "IDLE ");
+        child.WaitForExit();
+        string[] parts = line.Split(' ');
+        return (TimeSpan.FromTicks(long.Parse(parts[1], CultureInfo.InvariantCulture)), TimeSpan.FromTicks(long.Parse(parts[2], CultureInfo.InvariantCulture)),
+            int.Parse(parts[3], CultureInfo.InvariantCulture), int.Parse(parts[4], CultureInfo.InvariantCulture), TimeSpan.FromTicks(long.Parse(parts[5], CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>
+    /// Role of the child for <see cref="MeasureIdleReaders"/>: opens the channels, starts one async loop per channel
+    /// awaiting <see cref="ShmReader.WaitForDataAsync"/> (each wait with the time left as its timeout, as a loop with a
+    /// deadline would), lets them settle, then measures its CPU time over <paramref name="milliseconds"/>; prints
+    /// "IDLE cpuTicks wallTicks threads waiterThreads waiterCpuTicks".
+    /// </summary>
+    public static int IdleReaders(string root, ulong firstChannelId, int channels, double milliseconds)
+    {
+        var readers = new ShmReader[channels];
+        for (int i = 0; i < channels; i++)
+        {
+            readers[i] = ShmReader.Open(root, firstChannelId + (ulong)i);
+        }
+
+        var duration = TimeSpan.FromMilliseconds(milliseconds);
+        var settle = TimeSpan.FromSeconds(1);
+        using var stop = new CancellationTokenSource(duration + settle + TimeSpan.FromMilliseconds(500));
+        Task[] loops = [.. readers.Select(reader => Task.Run(() => IdleLoop(reader, stop.Token)))];
+        Thread.Sleep(settle);
+        using var process = Process.GetCurrentProcess();
+        TimeSpan cpuBefore = process.TotalProcessorTime;
+        long waiterBefore = WaiterThreadsCpuNanoseconds(out _);
+        long start = Stopwatch.GetTimestamp();
+        Thread.Sleep(duration);
+        TimeSpan wall = Stopwatch.GetElapsedTime(start);
+        process.Refresh();
+        TimeSpan cpu = process.TotalProcessorTime - cpuBefore;
+        long waiterCpu = WaiterThreadsCpuNanoseconds(out int waiterThreads) - waiterBefore;
+        int threads = Directory.GetDirectories("/proc/self/task").Length;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"IDLE {cpu.Ticks} {wall.Ticks} {threads} {waiterThreads} {waiterCpu / 100}"));
+        Task.WaitAll(loops);
+        foreach (ShmReader reader in readers)
+        {
+            reader.Dispose();
+        }
+
+        return 0;
+    }
+
+    /// <summary>The CPU time the doorbell waiter's threads have used (/proc/self/task/*/schedstat, nanoseconds), and how many there are.</summary>
+    private static long WaiterThreadsCpuNanoseconds(out int threads)
+    {
+        long total = 0;
+        threads = 0;
+        foreach (string task in Directory.GetDirectories("/proc/self/task"))
+        {
+            if (File.ReadAllText(Path.Combine(task, "comm")).StartsWith("Kekbit doorbell", StringComparison.Ordinal))
+            {
+                threads++;
+                total += long.Parse(File.ReadAllText(Path.Combine(task, "schedstat")).Split(' ')[0], CultureInfo.InvariantCulture);
+            }
+        }
+
+        return total;
+    }
+
+    private static async Task IdleLoop(ShmReader reader, CancellationToken stop)
+    {
+        try
+        {
+            while (!await reader.WaitForDataAsync(TimeSpan.FromMinutes(1), stop).ConfigureAwait(false))
+            {
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+    }
+}
