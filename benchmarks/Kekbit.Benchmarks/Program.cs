@@ -1,6 +1,8 @@
 // Kekbit benchmarks.
-//   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- harness [--quick] [--out FILE]
-//       the throughput / latency / idle-cost harness; prints progress to stderr and a markdown report to stdout (and FILE).
+//   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- harness [--quick] [--out FILE] [--out-dir DIR]
+//       the whole comparison in one run (raw protocol limit, Kekbit, FasterLog, Channels, Unix domain socket, futex floor;
+//       throughput at 32 B to 4 KiB, latency at paced rates, idle cost); prints progress to stderr and a markdown report to
+//       stdout (and FILE); with --out-dir also DIR/results.md, DIR/results.json and the SVG plots (docs/perf is README's).
 //   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- doorbell [--quick] [--out FILE]
 //       only the doorbell rows: the raw futex ping-pong floor and doorbell vs default backoff readers at 1k, 10k, 100k records/s.
 //   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- bdn [BenchmarkDotNet options, e.g. --filter '*']
@@ -13,6 +15,7 @@ using BenchmarkDotNet.Running;
 using Kekbit.Benchmarks.Harness;
 
 static long Long(string text) => long.Parse(text, CultureInfo.InvariantCulture);
+string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
 
 switch (args.FirstOrDefault())
 {
@@ -20,7 +23,7 @@ switch (args.FirstOrDefault())
         BenchmarkSwitcher.FromAssembly(typeof(Report).Assembly).Run(args[1..]);
         return 0;
     case "harness":
-        return HarnessRun.Run(quick: args.Contains("--quick"), output: args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault());
+        return HarnessRun.Run(quick: args.Contains("--quick"), output: Option("--out"), outputFolder: Option("--out-dir"));
     case "path-cost":
         return PathCost.Run(args.Length > 1 ? (int)Long(args[1]) : 32, args.Length > 2 ? (int)Long(args[2]) : 15);
     case "doorbell":
@@ -33,9 +36,11 @@ switch (args.FirstOrDefault())
         return LatencyWorkloads.Writer(args[1], ulong.Parse(args[2], CultureInfo.InvariantCulture), Long(args[3]), (int)Long(args[4]));
     case "idle-reader":
         return IdleWorkloads.Reader(args[1], ulong.Parse(args[2], CultureInfo.InvariantCulture), args[3], double.Parse(args[4], CultureInfo.InvariantCulture));
+    case "uds-stream":
+        return ThroughputWorkloads.StreamToSocket(args[1], Long(args[2]), (int)Long(args[3]));
     case "uds-writer":
         return LatencyWorkloads.SocketWriter(args[1], Long(args[2]), (int)Long(args[3]));
     default:
-        Console.Error.WriteLine("usage: harness [--quick] [--out FILE] | doorbell [--quick] [--out FILE] | bdn [BenchmarkDotNet options] | path-cost [SIZE] [ROUNDS]");
+        Console.Error.WriteLine("usage: harness [--quick] [--out FILE] [--out-dir DIR] | doorbell [--quick] [--out FILE] | bdn [BenchmarkDotNet options] | path-cost [SIZE] [ROUNDS]");
         return 2;
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Kekbit.Benchmarks.Peers;
 using Kekbit.Core;
@@ -60,18 +61,6 @@ internal sealed class ThroughputWorkloads(TempRoot scratch, int payloadSize, lon
             });
         }
 
-        using (var faster = new FasterLogPeer(scratch.Path))
-        {
-            yield return Time("write-only", "FasterLog Enqueue+Commit", () =>
-            {
-                for (long i = 0; i < records; i++)
-                {
-                    faster.Enqueue(_payload);
-                }
-
-                faster.Commit();
-            });
-        }
     }
 
     public IEnumerable<Measurement> ReadOnly()
@@ -85,48 +74,86 @@ internal sealed class ThroughputWorkloads(TempRoot scratch, int payloadSize, lon
             }
         }
 
+        // A reader as every reader was before Prefault: a fresh mapping, one page fault per page (or group of pages) on first read.
         using (ShmReader reader = ShmReader.Open(scratch.Path, channelId))
         {
-            long seen = 0;
-            Measurement m = Time("read-only", "Kekbit ShmReader.TryRead", () =>
-            {
-                while (reader.TryRead().IsRecord)
-                {
-                    seen++;
-                }
-            });
-            Check(seen);
-            yield return m;
+            yield return ReadAll("Kekbit ShmReader.TryRead, fresh mapping", reader);
+        }
+
+        // Prefault() timed with the reads: what a reader catching up on a full channel pays in all.
+        using (ShmReader reader = ShmReader.Open(scratch.Path, channelId))
+        {
+            yield return ReadAll("Kekbit Prefault() + TryRead", reader, prefault: true);
+        }
+
+        // Prefault() at open, untimed: the reading itself.
+        using (ShmReader reader = ShmReader.Open(scratch.Path, channelId))
+        {
+            reader.Prefault();
+            yield return ReadAll("Kekbit ShmReader.TryRead, prefaulted", reader);
         }
 
         using (var written = new RawProtocol(scratch.Path, Capacity, preTouch: true))
-        using (RawProtocol raw = WriteAll(written).OpenReader())
         {
-            long seen = 0;
-            Measurement m = Time("read-only", "raw protocol limit", () =>
+            WriteAll(written);
+            foreach (bool fresh in new[] { false, true })
             {
-                while (raw.TryRead(out _) >= 0)
+                using RawProtocol raw = written.OpenReader();
+                if (!fresh && !raw.Populate())
                 {
-                    seen++;
+                    continue;
                 }
-            });
-            Check(seen);
-            yield return m;
-        }
 
-        using (var faster = new FasterLogPeer(scratch.Path))
+                long seen = 0;
+                Measurement m = Time("read-only", fresh ? "raw protocol limit, fresh mapping" : "raw protocol limit", () =>
+                {
+                    while (raw.TryRead(out _) >= 0)
+                    {
+                        seen++;
+                    }
+                });
+                Check(seen);
+                yield return m;
+            }
+        }
+    }
+
+    /// <summary>
+    /// FasterLog (<see cref="FasterLogPeer.Settings"/>): a warm-up pass, then enqueue only, enqueue with group commits, and
+    /// a zero-copy scan of the last pass from log memory.
+    /// </summary>
+    public IEnumerable<Measurement> FasterLog()
+    {
+        using var faster = new FasterLogPeer(scratch.Path);
+        faster.EnqueueAll(_payload, records);
+        faster.Commit();
+        yield return Time("write-only", "FasterLog TryEnqueue, no commit", () => faster.EnqueueAll(_payload, records));
+        faster.Commit();
+        long from = faster.TailAddress;
+        yield return Time("write-only", "FasterLog TryEnqueue + Commit every 5 ms", () => faster.EnqueueAllCommitting(_payload, records));
+        long seen = 0;
+        Measurement scan = Time("read-only", "FasterLog Scan (log memory)", () => seen = faster.Scan(from).Records);
+        Check(seen);
+        yield return scan;
+    }
+
+    private Measurement ReadAll(string implementation, ShmReader reader, bool prefault = false)
+    {
+        long seen = 0;
+        Measurement m = Time("read-only", implementation, () =>
         {
-            for (long i = 0; i < records; i++)
+            if (prefault)
             {
-                faster.Enqueue(_payload);
+                reader.Prefault();
             }
 
-            faster.Commit();
-            long seen = 0;
-            Measurement m = Time("read-only", "FasterLog Scan", () => seen = faster.ScanAll().Records);
-            Check(seen);
-            yield return m;
-        }
+            while (reader.TryRead().IsRecord)
+            {
+                seen++;
+            }
+        });
+        Check(seen);
+        return m;
     }
 
     public IEnumerable<Measurement> EndToEndThreads()
@@ -135,7 +162,9 @@ internal sealed class ThroughputWorkloads(TempRoot scratch, int payloadSize, lon
         using (ShmWriter writer = NewWriter(out channelId))
         using (ShmReader reader = ShmReader.Open(scratch.Path, channelId))
         {
-            yield return TimeTwoThreads("end-to-end threads", "Kekbit writer -> reader", () =>
+            // The writer pre-touched the file; the reader maps its pages before the clock starts, as the raw reader does.
+            reader.Prefault();
+            yield return TimeTwoThreads("end-to-end threads", "Kekbit writer -> reader (prefaulted)", () =>
             {
                 for (long i = 0; i < records; i++)
                 {
@@ -156,6 +185,7 @@ internal sealed class ThroughputWorkloads(TempRoot scratch, int payloadSize, lon
 
         using var raw = new RawProtocol(scratch.Path, Capacity, preTouch: true);
         using RawProtocol rawReader = raw.OpenReader();
+        rawReader.Populate();
         yield return TimeTwoThreads("end-to-end threads", "raw protocol limit", () =>
         {
             for (long i = 0; i < records; i++)
@@ -190,13 +220,62 @@ internal sealed class ThroughputWorkloads(TempRoot scratch, int payloadSize, lon
         string done = SelfProcess.ExpectLine(child, "DONE ");
         long end = long.Parse(done.AsSpan(5), CultureInfo.InvariantCulture);
         child.WaitForExit();
-        return new Measurement("end-to-end processes", payloadSize, "Kekbit writer -> reader process", records, Stopwatch.GetElapsedTime(start, end));
+        return new Measurement("end-to-end processes", payloadSize, "Kekbit writer -> reader process (prefaulted)", records, Stopwatch.GetElapsedTime(start, end));
+    }
+
+    /// <summary>
+    /// The same records through a Unix domain stream socket from a child process: one <c>send</c> per record there, and
+    /// here blocking receives into a 64 KiB buffer until every byte has come.
+    /// </summary>
+    public Measurement EndToEndSocket()
+    {
+        string path = Path.Combine(scratch.Path, $"stream-{Guid.NewGuid():N}.sock");
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(path));
+        listener.Listen(1);
+        // A syscall per record: a million records are plenty to measure, and keep the run short.
+        long count = Math.Min(records, 1_000_000);
+        using Process child = SelfProcess.Start("uds-stream", path, count.ToString(CultureInfo.InvariantCulture), payloadSize.ToString(CultureInfo.InvariantCulture));
+        using Socket connection = listener.Accept();
+        byte[] buffer = new byte[64 * 1024];
+        long expected = count * payloadSize, received = 0;
+        long start = Stopwatch.GetTimestamp();
+        while (received < expected)
+        {
+            int n = connection.Receive(buffer);
+            if (n == 0)
+            {
+                throw new InvalidOperationException("The socket writer closed early.");
+            }
+
+            received += n;
+        }
+
+        TimeSpan elapsed = Stopwatch.GetElapsedTime(start);
+        child.WaitForExit();
+        File.Delete(path);
+        return new Measurement("end-to-end processes", payloadSize, "Unix domain socket, one send per record", count, elapsed);
+    }
+
+    /// <summary>Role of the child process in <see cref="EndToEndSocket"/>: sends COUNT records of SIZE bytes, one send each.</summary>
+    public static int StreamToSocket(string path, long count, int size)
+    {
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        socket.Connect(new UnixDomainSocketEndPoint(path));
+        byte[] payload = new byte[size];
+        for (long i = 0; i < count; i++)
+        {
+            socket.Send(payload);
+        }
+
+        return 0;
     }
 
     /// <summary>Role of the child process in <see cref="EndToEndProcesses"/>: read COUNT records, busy-polling.</summary>
     public static int ChildRead(string root, ulong channelId, long count)
     {
         using ShmReader reader = ShmReader.OpenWhenReady(root, channelId, TimeSpan.FromSeconds(30));
+        reader.Prefault();
         Console.WriteLine("READY");
         long seen = 0;
         while (seen < count)

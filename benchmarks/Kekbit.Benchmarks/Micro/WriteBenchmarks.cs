@@ -75,10 +75,7 @@ public class WriteBenchmarks
     [Benchmark(OperationsPerInvoke = Batch)]
     public void FasterLogEnqueue()
     {
-        for (int i = 0; i < Batch; i++)
-        {
-            _faster!.Enqueue(_payload);
-        }
+        _faster!.EnqueueAll(_payload, Batch);
     }
 
     [GlobalCleanup]
