@@ -9,6 +9,8 @@
 //       BenchmarkDotNet micro-benchmarks with the memory diagnoser.
 //   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- path-cost [SIZE] [ROUNDS]
 //       ns per record of a span write, an encoder write and a TryRead, best of ROUNDS (default 32 B, 15 rounds).
+//   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- prefault-cost [MIB] [SIZE] [ROUNDS]
+//       open and read-all times of a full channel (default 1024 MiB of 32 B records) with and without ShmReader.Prefault().
 // Other first arguments are roles this program plays as a child process of the harness.
 using System.Globalization;
 using BenchmarkDotNet.Running;
@@ -26,6 +28,8 @@ switch (args.FirstOrDefault())
         return HarnessRun.Run(quick: args.Contains("--quick"), output: Option("--out"), outputFolder: Option("--out-dir"));
     case "path-cost":
         return PathCost.Run(args.Length > 1 ? (int)Long(args[1]) : 32, args.Length > 2 ? (int)Long(args[2]) : 15);
+    case "prefault-cost":
+        return PrefaultCost.Run(args.Length > 1 ? (int)Long(args[1]) : 1024, args.Length > 2 ? (int)Long(args[2]) : 32, args.Length > 3 ? (int)Long(args[3]) : 5);
     case "doorbell":
         return HarnessRun.RunDoorbell(quick: args.Contains("--quick"), output: args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault());
     case "futex-pong":
@@ -41,6 +45,6 @@ switch (args.FirstOrDefault())
     case "uds-writer":
         return LatencyWorkloads.SocketWriter(args[1], Long(args[2]), (int)Long(args[3]));
     default:
-        Console.Error.WriteLine("usage: harness [--quick] [--out FILE] [--out-dir DIR] | doorbell [--quick] [--out FILE] | bdn [BenchmarkDotNet options] | path-cost [SIZE] [ROUNDS]");
+        Console.Error.WriteLine("usage: harness [--quick] [--out FILE] [--out-dir DIR] | doorbell [--quick] [--out FILE] | bdn [BenchmarkDotNet options] | path-cost [SIZE] [ROUNDS] | prefault-cost [MIB] [SIZE] [ROUNDS]");
         return 2;
 }
