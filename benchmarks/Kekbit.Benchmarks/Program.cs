@@ -11,6 +11,8 @@
 //       ns per record of a span write, an encoder write and a TryRead, best of ROUNDS (default 32 B, 15 rounds).
 //   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- prefault-cost [MIB] [SIZE] [ROUNDS]
 //       open and read-all times of a full channel (default 1024 MiB of 32 B records) with and without ShmReader.Prefault().
+//   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- fasterlog-settings [SIZE] [RECORDS]
+//       FasterLog's enqueue, group-commit and scan rates under several memory and page sizes (how the harness's were chosen).
 // Other first arguments are roles this program plays as a child process of the harness.
 using System.Globalization;
 using BenchmarkDotNet.Running;
@@ -30,6 +32,8 @@ switch (args.FirstOrDefault())
         return PathCost.Run(args.Length > 1 ? (int)Long(args[1]) : 32, args.Length > 2 ? (int)Long(args[2]) : 15);
     case "prefault-cost":
         return PrefaultCost.Run(args.Length > 1 ? (int)Long(args[1]) : 1024, args.Length > 2 ? (int)Long(args[2]) : 32, args.Length > 3 ? (int)Long(args[3]) : 5);
+    case "fasterlog-settings":
+        return FasterLogSettingsProbe.Run(args.Length > 1 ? (int)Long(args[1]) : 32, args.Length > 2 ? Long(args[2]) : 4_000_000);
     case "doorbell":
         return HarnessRun.RunDoorbell(quick: args.Contains("--quick"), output: args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault());
     case "futex-pong":
@@ -45,6 +49,6 @@ switch (args.FirstOrDefault())
     case "uds-writer":
         return LatencyWorkloads.SocketWriter(args[1], Long(args[2]), (int)Long(args[3]));
     default:
-        Console.Error.WriteLine("usage: harness [--quick] [--out FILE] [--out-dir DIR] | doorbell [--quick] [--out FILE] | bdn [BenchmarkDotNet options] | path-cost [SIZE] [ROUNDS] | prefault-cost [MIB] [SIZE] [ROUNDS]");
+        Console.Error.WriteLine("usage: harness [--quick] [--out FILE] [--out-dir DIR] | doorbell [--quick] [--out FILE] | bdn [BenchmarkDotNet options] | path-cost [SIZE] [ROUNDS] | prefault-cost [MIB] [SIZE] [ROUNDS] | fasterlog-settings [SIZE] [RECORDS]");
         return 2;
 }

@@ -19,13 +19,13 @@ internal sealed unsafe class FasterLogPeer : IDisposable
     private readonly IDevice _device;
     private readonly FasterLog _log;
 
-    public FasterLogPeer(string parent)
+    public FasterLogPeer(string parent, int memorySizeBits = 29, int pageSizeBits = 22)
     {
         _folder = Path.Combine(parent, $"fasterlog-{Guid.NewGuid():N}");
         Directory.CreateDirectory(_folder);
         _device = Devices.CreateLogDevice(Path.Combine(_folder, "log"), preallocateFile: false, deleteOnClose: true);
         // Everything but the memory size is FasterLogSettings' default; 512 MiB of log memory holds a whole run.
-        _log = new FasterLog(new FasterLogSettings { LogDevice = _device, LogCommitDir = _folder, MemorySizeBits = 29, SegmentSizeBits = 30 });
+        _log = new FasterLog(new FasterLogSettings { LogDevice = _device, LogCommitDir = _folder, MemorySizeBits = memorySizeBits, PageSizeBits = pageSizeBits, SegmentSizeBits = 30 });
     }
 
     /// <summary>The address the next record gets.</summary>
