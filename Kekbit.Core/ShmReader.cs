@@ -427,7 +427,8 @@ public sealed unsafe class ShmReader : IReader
     /// <c>madvise(MADV_POPULATE_READ)</c>; on older Linux, macOS and FreeBSD it only advises the kernel to read the
     /// pages ahead (<c>MADV_WILLNEED</c>) and returns false; elsewhere it does nothing and returns false. It never
     /// changes what is read, writes nothing, and allocates nothing. Pages the writer has not written yet are mapped as
-    /// they are then (zeros, on a new channel), and stay coherent with the writer's later stores.
+    /// they are then (zeros, on a new channel), and stay coherent with the writer's later stores. Call it from the
+    /// reading thread, as <see cref="TryRead"/>; a <see cref="Dispose"/> racing it on another thread is harmless.
     /// </summary>
     /// <param name="bytes">How many bytes from the reading position; zero or more (zero does nothing).</param>
     /// <returns>True if the pages are now mapped; false if the platform was only advised, or could not be.</returns>

@@ -7,23 +7,23 @@ namespace Kekbit.Benchmarks.Peers;
 /// /dev/shm): the defaults of <see cref="FasterLogSettings"/> (no <c>AutoRefreshSafeTailAddress</c>, no
 /// <c>AutoCommit</c>, no checksum, 4 MiB pages), synchronous <c>TryEnqueue</c> in a loop and, when committing, a commit
 /// every 5 ms from its own thread, as FasterLogSample does and the docs advise ("commit the log as frequently as you
-/// need, e.g., every 5ms"). The log memory is chosen per use (<see cref="WriteMemorySizeBits"/>,
-/// <see cref="ScanMemorySizeBits"/>); the harness warms the log by a first pass before anything is timed.
+/// need, e.g., every 5ms"). The log memory is chosen per use (<see cref="RingMemorySizeBits"/>,
+/// <see cref="LargeMemorySizeBits"/>); the harness warms the log by a first pass before anything is timed.
 /// </summary>
 internal sealed unsafe class FasterLogPeer : IDisposable
 {
     /// <summary>The settings, said once for the report.</summary>
-    public const string Settings = "FasterLogSettings defaults (AutoRefreshSafeTailAddress=false, AutoCommit=false, LogChecksum=None, PageSizeBits=22), SegmentSizeBits=30, device: a file in the run's folder; writes: MemorySizeBits=26, a warm-up pass that wraps the memory ring first, TryEnqueue(span) in a spin loop, Commit(true) every 5 ms from a second thread (enqueue+commit rows, timed to the last commit); scan: MemorySizeBits=30 so the log is in memory, one untimed scan first, UnsafeGetNext (zero copy) reading each payload";
+    public const string Settings = "FasterLogSettings defaults (AutoRefreshSafeTailAddress=false, AutoCommit=false, LogChecksum=None, PageSizeBits=22), SegmentSizeBits=30, device: a file in the run's folder; a warm-up pass before anything is timed; TryEnqueue(span) in a spin loop, with no commit or with Commit(true) every 5 ms from a second thread (timed to the last commit); MemorySizeBits=26 (a 64 MiB ring the warm-up wraps: steady state) or 30 (1 GiB, more than the passes write: a burst that never waits for the device); scan: the 1 GiB log's memory after an untimed scan, UnsafeGetNext (zero copy), reading each payload";
 
     private readonly string _folder;
     private readonly IDevice _device;
     private readonly FasterLog _log;
 
-    /// <summary>Log memory for the write rows: 64 MiB, which a warm-up pass wraps, so timed passes allocate no pages.</summary>
-    public const int WriteMemorySizeBits = 26;
+    /// <summary>A 64 MiB memory ring, which a warm-up pass wraps, so timed passes allocate no pages and wait for the device as the ring turns.</summary>
+    public const int RingMemorySizeBits = 26;
 
-    /// <summary>Log memory for the scan row: 1 GiB (allocated as used), more than a run writes, so the scan reads memory only.</summary>
-    public const int ScanMemorySizeBits = 30;
+    /// <summary>1 GiB of log memory (allocated as used), more than three passes of a harness run write: enqueues never wait for the device, and scans read memory only.</summary>
+    public const int LargeMemorySizeBits = 30;
 
     public FasterLogPeer(string parent, int memorySizeBits, int pageSizeBits = 22)
     {
