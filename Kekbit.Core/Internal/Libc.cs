@@ -3,8 +3,9 @@ using System.Runtime.InteropServices;
 namespace Kekbit.Core.Internal;
 
 /// <summary>
-/// The two libc calls a reader needs to retire its mapping without leaving a hole in the address space
-/// (see <see cref="RetiredMapping"/>). Only called where <see cref="SupportsZeroPlaceholder"/> is true.
+/// The libc calls a reader makes on its mapping: mmap and munmap to retire it without leaving a hole in the
+/// address space (see <see cref="RetiredMapping"/>; only called where <see cref="SupportsZeroPlaceholder"/> is true),
+/// and madvise to prefault it (<see cref="MappedFile.Prefault"/>).
 /// </summary>
 internal static partial class Libc
 {
@@ -18,6 +19,12 @@ internal static partial class Libc
     /// <summary>MAP_ANONYMOUS, whose value differs between Linux and the BSDs (macOS included).</summary>
     public static int MapAnonymous => OperatingSystem.IsLinux() ? 0x20 : 0x1000;
 
+    /// <summary>MADV_WILLNEED (Linux, macOS and FreeBSD): read the range's pages ahead; maps nothing on Linux.</summary>
+    public const int MadviseWillNeed = 3;
+
+    /// <summary>MADV_POPULATE_READ (Linux 5.14+): fault in and map every page of the range now, as reads would; EINVAL before 5.14.</summary>
+    public const int MadvisePopulateRead = 22;
+
     // "libc" is resolved by the runtime to the platform's C library (libc.so.6 on glibc, libc.dylib on macOS).
     // off_t is 64 bits on every 64-bit platform this is called on (SupportsZeroPlaceholder requires one).
     [LibraryImport("libc", EntryPoint = "mmap", SetLastError = true)]
@@ -25,4 +32,7 @@ internal static partial class Libc
 
     [LibraryImport("libc", EntryPoint = "munmap", SetLastError = true)]
     public static partial int Munmap(nint address, nuint length);
+
+    [LibraryImport("libc", EntryPoint = "madvise", SetLastError = true)]
+    public static partial int Madvise(nint address, nuint length, int advice);
 }

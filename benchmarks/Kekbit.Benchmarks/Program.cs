@@ -1,6 +1,8 @@
 // Kekbit benchmarks.
-//   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- harness [--quick] [--out FILE]
-//       the throughput / latency / idle-cost harness; prints progress to stderr and a markdown report to stdout (and FILE).
+//   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- harness [--quick] [--out FILE] [--out-dir DIR]
+//       the whole comparison in one run (raw protocol limit, Kekbit, FasterLog, Channels, Unix domain socket, futex floor;
+//       throughput at 32 B to 4 KiB, latency at paced rates, idle cost); prints progress to stderr and a markdown report to
+//       stdout (and FILE); with --out-dir also DIR/results.md, DIR/results.json and the SVG plots (docs/perf is README's).
 //   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- doorbell [--quick] [--out FILE]
 //       only the doorbell rows: the raw futex ping-pong floor and doorbell (blocking and async) vs default backoff readers at
 //       1k, 10k, 100k records/s; idle CPU of one reader, and of 1,000 channels awaited by idle WaitForDataAsync loops.
@@ -10,12 +12,17 @@
 //       ns per record of a span write, an encoder write and a TryRead, best of ROUNDS (default 32 B, 15 rounds).
 //   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- metrics-cost [SIZE] [ROUNDS] [PAIRS]
 //       path-cost with no listener, then with a listener on the Kekbit meter collecting every second, PAIRS times (default 2).
+//   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- prefault-cost [MIB] [SIZE] [ROUNDS]
+//       open and read-all times of a full channel (default 1024 MiB of 32 B records) with and without ShmReader.Prefault().
+//   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- fasterlog-settings [SIZE] [RECORDS]
+//       FasterLog's enqueue, group-commit and scan rates under several memory and page sizes (how the harness's were chosen).
 // Other first arguments are roles this program plays as a child process of the harness.
 using System.Globalization;
 using BenchmarkDotNet.Running;
 using Kekbit.Benchmarks.Harness;
 
 static long Long(string text) => long.Parse(text, CultureInfo.InvariantCulture);
+string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
 
 switch (args.FirstOrDefault())
 {
@@ -23,11 +30,15 @@ switch (args.FirstOrDefault())
         BenchmarkSwitcher.FromAssembly(typeof(Report).Assembly).Run(args[1..]);
         return 0;
     case "harness":
-        return HarnessRun.Run(quick: args.Contains("--quick"), output: args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault());
+        return HarnessRun.Run(quick: args.Contains("--quick"), output: Option("--out"), outputFolder: Option("--out-dir"));
     case "path-cost":
         return PathCost.Run(args.Length > 1 ? (int)Long(args[1]) : 32, args.Length > 2 ? (int)Long(args[2]) : 15);
     case "metrics-cost":
         return MetricsCost.Run(args.Length > 1 ? (int)Long(args[1]) : 32, args.Length > 2 ? (int)Long(args[2]) : 15, args.Length > 3 ? (int)Long(args[3]) : 2);
+    case "prefault-cost":
+        return PrefaultCost.Run(args.Length > 1 ? (int)Long(args[1]) : 1024, args.Length > 2 ? (int)Long(args[2]) : 32, args.Length > 3 ? (int)Long(args[3]) : 5);
+    case "fasterlog-settings":
+        return FasterLogSettingsProbe.Run(args.Length > 1 ? (int)Long(args[1]) : 32, args.Length > 2 ? Long(args[2]) : 4_000_000);
     case "doorbell":
         return HarnessRun.RunDoorbell(quick: args.Contains("--quick"), output: args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault());
     case "idle-async-readers":
@@ -40,9 +51,11 @@ switch (args.FirstOrDefault())
         return LatencyWorkloads.Writer(args[1], ulong.Parse(args[2], CultureInfo.InvariantCulture), Long(args[3]), (int)Long(args[4]));
     case "idle-reader":
         return IdleWorkloads.Reader(args[1], ulong.Parse(args[2], CultureInfo.InvariantCulture), args[3], double.Parse(args[4], CultureInfo.InvariantCulture));
+    case "uds-stream":
+        return ThroughputWorkloads.StreamToSocket(args[1], Long(args[2]), (int)Long(args[3]));
     case "uds-writer":
         return LatencyWorkloads.SocketWriter(args[1], Long(args[2]), (int)Long(args[3]));
     default:
-        Console.Error.WriteLine("usage: harness [--quick] [--out FILE] | doorbell [--quick] [--out FILE] | bdn [BenchmarkDotNet options] | path-cost [SIZE] [ROUNDS] | metrics-cost [SIZE] [ROUNDS] [PAIRS]");
+        Console.Error.WriteLine("usage: harness [--quick] [--out FILE] [--out-dir DIR] | doorbell [--quick] [--out FILE] | bdn [BenchmarkDotNet options] | path-cost [SIZE] [ROUNDS] | metrics-cost [SIZE] [ROUNDS] [PAIRS] | prefault-cost [MIB] [SIZE] [ROUNDS] | fasterlog-settings [SIZE] [RECORDS]");
         return 2;
 }

@@ -9,24 +9,43 @@ namespace Kekbit.Benchmarks.Harness;
 /// <summary>Runs every harness workload and writes the report.</summary>
 internal static class HarnessRun
 {
-    public static int Run(bool quick, string? output)
+    /// <summary>The payload sizes every throughput workload runs at.</summary>
+    public static readonly int[] PayloadSizes = [32, 256, 1024, 4096];
+
+    /// <summary>What each side of the comparison ran with, said in every result file.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Settings = new Dictionary<string, string>
+    {
+        ["Kekbit"] = "ShmWriter with PreTouch=true and the doorbell (default) on a channel file under the run's folder; ShmReader.TryRead busy-polling; rows say when the reader called Prefault() (madvise MADV_POPULATE_READ) and whether that is timed",
+        ["raw protocol limit"] = "a bare loop with Kekbit's record layout and memory ordering into a pre-touched mapped file in the same folder, no checks; its reader maps the file separately and is populated (MADV_POPULATE_READ) unless the row says fresh mapping",
+        ["FasterLog"] = "Microsoft.FASTER.Core 2.6.5: " + Peers.FasterLogPeer.Settings,
+        ["System.Threading.Channels"] = "bounded(1024) and unbounded, SingleReader and SingleWriter, carrying ReadOnlyMemory<byte> views of one array (no copy), read with ReadAllAsync",
+        ["Unix domain socket"] = "SOCK_STREAM between two processes: one send per record, blocking receives (64 KiB buffer for throughput, one record for latency)",
+        ["latency"] = "a writer process paces 32-byte records at the given rate and stamps each with its due time (no coordinated omission); this process records arrival minus due time in HdrHistogram; the first 10% are warm-up",
+        ["futex floor"] = "a raw futex ping-pong between two processes over a shared mapping: half a round trip, the least any wake-up across processes costs here",
+    };
+
+    public static int Run(bool quick, string? output, string? outputFolder = null)
     {
         var report = new Report();
         using var scratch = new TempRoot("kekbit-bench");
-        Console.Error.WriteLine($"Kekbit harness ({(quick ? "quick smoke run" : "full run")}), {Environment.ProcessorCount} cores, files under {scratch.Path}");
+        MachineInfo machine = MachineInfo.Capture(scratch.Path);
+        Console.Error.WriteLine($"Kekbit harness ({(quick ? "quick smoke run" : "full run")}). {machine.ToMarkdown()}");
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         // Warm-up: run every code path once untimed, so the timed runs use fully optimised code.
         var warmup = new ThroughputWorkloads(scratch, 64, 50_000);
-        _ = warmup.WriteOnly().Concat(warmup.ReadOnly()).Concat(warmup.EndToEndThreads()).ToList();
-        foreach (int size in new[] { 32, 256, 4096 })
+        _ = warmup.WriteOnly().Concat(warmup.ReadOnly()).Concat(warmup.EndToEndThreads()).Concat(warmup.FasterLog()).ToList();
+        foreach (int size in PayloadSizes)
         {
             long records = quick ? 20_000 : Math.Min(8_000_000, (256L << 20) / RecordLayout.RecordSize(size));
-            var workloads = new ThroughputWorkloads(scratch, size, records);
-            foreach (Measurement m in workloads.WriteOnly().Concat(workloads.ReadOnly()).Concat(workloads.EndToEndThreads()))
+            // Writes and reads are the best of three attempts (one in a quick run): the least disturbed on a shared machine.
+            var workloads = new ThroughputWorkloads(scratch, size, records, repeats: quick ? 1 : 3);
+            foreach (Measurement m in workloads.WriteOnly().Concat(workloads.FasterLog()).Concat(workloads.ReadOnly()).Concat(workloads.EndToEndThreads()))
             {
                 report.Add(m);
             }
 
             report.Add(workloads.EndToEndProcesses());
+            report.Add(workloads.EndToEndSocket());
             report.Add(workloads.Memcpy());
             var reactive = new ReactiveWorkloads(scratch, size, records);
             foreach (Measurement m in reactive.Delivery().Concat(reactive.Sinks()))
@@ -57,7 +76,8 @@ internal static class HarnessRun
             }
         }
 
-        return Write(report, quick, output);
+        Console.Error.WriteLine($"Harness finished in {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMinutes:F1} min.");
+        return Write(report, machine, quick, output, outputFolder);
     }
 
     /// <summary>Only the doorbell rows (<see cref="DoorbellWorkloads"/>).</summary>
@@ -71,19 +91,43 @@ internal static class HarnessRun
 
         var report = new Report();
         using var scratch = new TempRoot("kekbit-bench");
-        Console.Error.WriteLine($"Kekbit doorbell harness ({(quick ? "quick smoke run" : "full run")}), {Environment.ProcessorCount} cores, files under {scratch.Path}");
+        MachineInfo machine = MachineInfo.Capture(scratch.Path);
+        Console.Error.WriteLine($"Kekbit doorbell harness ({(quick ? "quick smoke run" : "full run")}). {machine.ToMarkdown()}");
         DoorbellWorkloads.Run(report, scratch, quick);
-        return Write(report, quick, output);
+        return Write(report, machine, quick, output, outputFolder: null);
     }
 
-    private static int Write(Report report, bool quick, string? output)
+    /// <summary>
+    /// Prints the markdown report; writes it to <paramref name="output"/> too; into <paramref name="outputFolder"/> writes
+    /// results.md, results.json and the SVG plots.
+    /// </summary>
+    private static int Write(Report report, MachineInfo machine, bool quick, string? output, string? outputFolder)
     {
-        string markdown = report.ToMarkdown(string.Create(CultureInfo.InvariantCulture,
-            $"Measured {DateTime.UtcNow:yyyy-MM-dd} on {Environment.ProcessorCount} cores ({System.Runtime.InteropServices.RuntimeInformation.OSDescription.Trim()}, .NET {Environment.Version}){(quick ? ", quick smoke run: figures are not meaningful" : "")}."));
+        var header = new System.Text.StringBuilder();
+        header.AppendLine(string.Create(CultureInfo.InvariantCulture,
+            $"Measured {machine.StartedUtc:yyyy-MM-dd}{(quick ? ", quick smoke run: figures are not meaningful" : "")}. {machine.ToMarkdown()}"));
+        header.AppendLine();
+        foreach ((string side, string settings) in Settings)
+        {
+            header.AppendLine(string.Create(CultureInfo.InvariantCulture, $"- **{side}**: {settings}."));
+        }
+
+        string markdown = report.ToMarkdown(header.ToString().TrimEnd());
         Console.WriteLine(markdown);
         if (output is not null)
         {
             File.WriteAllText(output, markdown);
+        }
+
+        if (outputFolder is not null)
+        {
+            Directory.CreateDirectory(outputFolder);
+            File.WriteAllText(Path.Combine(outputFolder, "results.md"), markdown);
+            File.WriteAllText(Path.Combine(outputFolder, "results.json"), report.ToJson(machine, quick, Settings));
+            foreach (string plot in Plots.Write(report, machine, outputFolder))
+            {
+                Console.Error.WriteLine($"  wrote {plot}");
+            }
         }
 
         return 0;

@@ -18,7 +18,11 @@ internal static class LatencyWorkloads
 {
     public const int PayloadSize = 32;
 
-    public sealed record Result(string Transport, long Count, double P50, double P99, double P999, double P9999, double Max);
+    /// <summary>A latency distribution: the summary percentiles in nanoseconds, and the curve (percentile, nanoseconds) the plots draw.</summary>
+    public sealed record Result(string Transport, long Count, double P50, double P99, double P999, double P9999, double Max, IReadOnlyList<(double Percentile, double Nanos)> Distribution);
+
+    /// <summary>The percentiles of each distribution's curve.</summary>
+    private static readonly double[] CurvePercentiles = [0, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 99.995, 99.999];
 
     private static double TicksToNanos(long ticks) => ticks * 1e9 / Stopwatch.Frequency;
 
@@ -211,5 +215,6 @@ internal static class LatencyWorkloads
         histogram.GetValueAtPercentile(99),
         histogram.GetValueAtPercentile(99.9),
         histogram.GetValueAtPercentile(99.99),
-        histogram.GetMaxValue());
+        histogram.GetMaxValue(),
+        [.. CurvePercentiles.Select(p => (p, (double)histogram.GetValueAtPercentile(p))), (100.0, (double)histogram.GetMaxValue())]);
 }

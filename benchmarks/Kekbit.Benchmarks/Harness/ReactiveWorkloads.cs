@@ -88,14 +88,17 @@ internal sealed class ReactiveWorkloads(TempRoot scratch, int payloadSize, long 
         using ShmReader reader = ShmReader.Open(scratch.Path, channelId);
         var consumer = Task.Run(async () =>
         {
-            long seen = 0;
+            long seen = 0, sink = 0;
             await foreach (Record record in reader.ReadAllAsync())
             {
+                sink += PayloadSink.Consume(record.Span);
                 if (++seen == records)
                 {
                     break;
                 }
             }
+
+            PayloadSink.Keep(sink);
         });
         long start = Stopwatch.GetTimestamp();
         for (long i = 0; i < records; i++)
@@ -111,11 +114,14 @@ internal sealed class ReactiveWorkloads(TempRoot scratch, int payloadSize, long 
     {
         var consumer = Task.Run(async () =>
         {
-            long seen = 0;
+            long seen = 0, sink = 0;
             await foreach (ReadOnlyMemory<byte> item in channel.Reader.ReadAllAsync())
             {
-                seen += item.Length > 0 ? 1 : 1;
+                sink += PayloadSink.Consume(item.Span);
+                seen++;
             }
+
+            PayloadSink.Keep(sink);
 
             return seen;
         });
@@ -145,13 +151,16 @@ internal sealed class ReactiveWorkloads(TempRoot scratch, int payloadSize, long 
     private sealed class CountingObserver(long expected) : IObserver<Record>
     {
         private long _seen;
+        private long _sink;
 
         public ManualResetEventSlim Done { get; } = new();
 
         public void OnNext(Record value)
         {
+            _sink += PayloadSink.Consume(value.Span);
             if (++_seen == expected)
             {
+                PayloadSink.Keep(_sink);
                 Done.Set();
             }
         }

@@ -38,7 +38,7 @@ public class WriteBenchmarks
         // iteration setup); the previous ones are deleted, or /dev/shm would fill the memory.
         int capacity = (int)Math.Min(Metadata.MaxCapacity, (Batch + 2L) * (RecordLayout.RecordSize(PayloadSize) + 16));
         ReleaseIteration();
-        _faster = new FasterLogPeer(_root.Path);
+        _faster = new FasterLogPeer(_root.Path, FasterLogPeer.RingMemorySizeBits);
         _writer = ShmWriter.Create(_root.Path, Metadata.Create(1, ++_channel, capacity, PayloadSize, 1000, TickUnit.Millis), options: PreTouched);
         _chained = ShmWriter.Create(_root.Path, Metadata.Create(1, ++_channel, capacity, PayloadSize + 16, 1000, TickUnit.Millis),
             ChainedHandler.Link(new SequenceHandler(), new TimestampHandler(TickUnit.Nanos)), PreTouched);
@@ -75,10 +75,7 @@ public class WriteBenchmarks
     [Benchmark(OperationsPerInvoke = Batch)]
     public void FasterLogEnqueue()
     {
-        for (int i = 0; i < Batch; i++)
-        {
-            _faster!.Enqueue(_payload);
-        }
+        _faster!.EnqueueAll(_payload, Batch);
     }
 
     [GlobalCleanup]

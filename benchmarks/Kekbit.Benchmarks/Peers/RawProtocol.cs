@@ -79,6 +79,12 @@ internal sealed unsafe class RawProtocol : IDisposable
         return (int)length;
     }
 
+    /// <summary>
+    /// Maps every page of the file into this mapping now (madvise MADV_POPULATE_READ), as <see cref="ShmReader.Prefault()"/>
+    /// does for a Kekbit reader: the read limit without page faults. False where the kernel cannot.
+    /// </summary>
+    public bool Populate() => Kekbit.Core.Internal.Libc.Madvise((nint)_data, (nuint)_view.Capacity, Kekbit.Core.Internal.Libc.MadvisePopulateRead) == 0;
+
     /// <summary>Moves the reading position back to the first record.</summary>
     public void Rewind() => _readOffset = 0;
 
