@@ -305,7 +305,7 @@ public sealed class AsyncDoorbellTests
             $"async ping-pong: {Rounds} rounds in {elapsed.Elapsed.TotalMilliseconds:F0} ms ({elapsed.Elapsed.TotalMicroseconds / Rounds:F1} us per round trip), {slowRounds} as slow as a safety look; child {line}");
         TestContext.Current.SendDiagnosticMessage(report);
         TestContext.Current.TestOutputHelper?.WriteLine(report);
-        // A wake-up lost by either side costs its wait a safety look (250 ms): an ordering bug would make most rounds that
+        // A wake-up lost by either side costs its wait a safety look (500 ms): an ordering bug would make most rounds that
         // slow. Scheduling on a shared 2-core machine may cost a few.
         Assert.True(slowRounds <= Rounds / 100, report);
     }

@@ -30,40 +30,10 @@ internal static class DoorbellWaiter
     }
 
     /// <summary>The waits the threads hold or were handed; a wait is let go of (this count drops) before its task completes.</summary>
-    public static int PendingWaits
-    {
-        get
-        {
-            lock (Gate)
-            {
-                int pending = 0;
-                foreach (DoorbellWaiterThread thread in Threads)
-                {
-                    pending += thread.Assigned;
-                }
-
-                return pending;
-            }
-        }
-    }
+    public static int PendingWaits => (int)SumOverThreads(static thread => thread.Assigned);
 
     /// <summary>What the running threads have allocated so far, as they last sampled it (for tests: it must not grow in steady state).</summary>
-    public static long AllocatedBytes
-    {
-        get
-        {
-            lock (Gate)
-            {
-                long bytes = 0;
-                foreach (DoorbellWaiterThread thread in Threads)
-                {
-                    bytes += thread.AllocatedBytes;
-                }
-
-                return bytes;
-            }
-        }
-    }
+    public static long AllocatedBytes => SumOverThreads(static thread => thread.AllocatedBytes);
 
     /// <summary>Pokes every thread, so each looks at its waits and at its linger now (for tests that shorten the linger).</summary>
     public static void PokeAll()
@@ -74,6 +44,20 @@ internal static class DoorbellWaiter
             {
                 thread.Poke();
             }
+        }
+    }
+
+    private static long SumOverThreads(Func<DoorbellWaiterThread, long> value)
+    {
+        lock (Gate)
+        {
+            long sum = 0;
+            foreach (DoorbellWaiterThread thread in Threads)
+            {
+                sum += value(thread);
+            }
+
+            return sum;
         }
     }
 
