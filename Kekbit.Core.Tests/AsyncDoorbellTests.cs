@@ -362,15 +362,15 @@ public sealed class AsyncDoorbellTests
     public async Task A_waiter_thread_with_no_waits_stays_parked_then_exits()
     {
         Assert.SkipUnless(DoorbellWaiter.IsSupported, "the doorbell waiter needs Linux futex_waitv");
-        TimeSpan linger = DoorbellWaiterThread.Linger;
-        DoorbellWaiterThread.Linger = TimeSpan.FromMilliseconds(50);
+        (TimeSpan linger, TimeSpan detachAfter) = (DoorbellWaiterThread.Linger, DoorbellWaiterThread.DetachAfter);
+        (DoorbellWaiterThread.Linger, DoorbellWaiterThread.DetachAfter) = (TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(50));
         try
         {
             await WaiterThreadsExitWhenUnused();
         }
         finally
         {
-            DoorbellWaiterThread.Linger = linger;
+            (DoorbellWaiterThread.Linger, DoorbellWaiterThread.DetachAfter) = (linger, detachAfter);
         }
     }
 
@@ -379,7 +379,7 @@ public sealed class AsyncDoorbellTests
         using var root = new TempRoot();
         using ShmWriter writer = ShmWriter.Create(root.Path, SmallChannel());
         using ShmReader reader = ShmReader.Open(root.Path, ChannelId);
-        // A wait that went through a thread (which may exit as soon as 50 ms later).
+        // A wait that went through a thread, which keeps the reader's slot (idle) for a while, then lets go of it, then exits.
         Assert.False(await reader.WaitForDataAsync(TimeSpan.FromMilliseconds(1), Token));
         Assert.Equal(0, DoorbellWaiter.PendingWaits);
         DoorbellWaiter.PokeAll();
