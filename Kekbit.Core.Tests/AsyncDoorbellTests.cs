@@ -305,7 +305,7 @@ public sealed class AsyncDoorbellTests
             $"async ping-pong: {Rounds} rounds in {elapsed.Elapsed.TotalMilliseconds:F0} ms ({elapsed.Elapsed.TotalMicroseconds / Rounds:F1} us per round trip), {slowRounds} as slow as a safety look; child {line}");
         TestContext.Current.SendDiagnosticMessage(report);
         TestContext.Current.TestOutputHelper?.WriteLine(report);
-        // A wake-up lost by either side costs its wait a safety look (250 ms): an ordering bug would make most rounds that
+        // A wake-up lost by either side costs its wait a safety look (500 ms): an ordering bug would make most rounds that
         // slow. Scheduling on a shared 2-core machine may cost a few.
         Assert.True(slowRounds <= Rounds / 100, report);
     }
@@ -362,15 +362,15 @@ public sealed class AsyncDoorbellTests
     public async Task A_waiter_thread_with_no_waits_stays_parked_then_exits()
     {
         Assert.SkipUnless(DoorbellWaiter.IsSupported, "the doorbell waiter needs Linux futex_waitv");
-        TimeSpan linger = DoorbellWaiterThread.Linger;
-        DoorbellWaiterThread.Linger = TimeSpan.FromMilliseconds(50);
+        (TimeSpan linger, TimeSpan detachAfter) = (DoorbellWaiterThread.Linger, DoorbellWaiterThread.DetachAfter);
+        (DoorbellWaiterThread.Linger, DoorbellWaiterThread.DetachAfter) = (TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(50));
         try
         {
             await WaiterThreadsExitWhenUnused();
         }
         finally
         {
-            DoorbellWaiterThread.Linger = linger;
+            (DoorbellWaiterThread.Linger, DoorbellWaiterThread.DetachAfter) = (linger, detachAfter);
         }
     }
 
@@ -379,7 +379,7 @@ public sealed class AsyncDoorbellTests
         using var root = new TempRoot();
         using ShmWriter writer = ShmWriter.Create(root.Path, SmallChannel());
         using ShmReader reader = ShmReader.Open(root.Path, ChannelId);
-        // A wait that went through a thread (which may exit as soon as 50 ms later).
+        // A wait that went through a thread, which keeps the reader's slot (idle) for a while, then lets go of it, then exits.
         Assert.False(await reader.WaitForDataAsync(TimeSpan.FromMilliseconds(1), Token));
         Assert.Equal(0, DoorbellWaiter.PendingWaits);
         DoorbellWaiter.PokeAll();

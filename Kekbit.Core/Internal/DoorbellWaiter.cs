@@ -4,8 +4,9 @@ namespace Kekbit.Core.Internal;
 /// The process-wide waiter of <see cref="ShmReader.WaitForDataAsync"/> on channels with a doorbell: a few background
 /// threads ("Kekbit doorbell waiter"), each asleep in one futex_waitv over up to <see cref="DoorbellWaiterThread.Capacity"/>
 /// channels' wake sequences, complete the awaiting readers' value tasks when a writer rings. A thread is started when
-/// the running ones are full and exits once it has had no wait for <see cref="DoorbellWaiterThread.Linger"/>, so 1,000
-/// idle async readers hold 8 threads, 10 hold one, and none hold none.
+/// the running ones are full and exits once it has had no slot for <see cref="DoorbellWaiterThread.Linger"/>, so 1,000
+/// idle async readers hold 8 threads, 10 hold one, and none hold none. A reader keeps its slot between waits (see
+/// <see cref="ReaderWait"/>), so a loop that waits again and again costs its thread nothing when it begins a wait.
 /// </summary>
 internal static class DoorbellWaiter
 {
@@ -29,41 +30,22 @@ internal static class DoorbellWaiter
         }
     }
 
-    /// <summary>The waits the threads hold or were handed; a wait is let go of (this count drops) before its task completes.</summary>
-    public static int PendingWaits
-    {
-        get
-        {
-            lock (Gate)
-            {
-                int pending = 0;
-                foreach (DoorbellWaiterThread thread in Threads)
-                {
-                    pending += thread.Assigned;
-                }
+    private static int s_pendingWaits;
 
-                return pending;
-            }
-        }
-    }
+    /// <summary>The async waits on a doorbell begun and not finished; a wait is finished (this count drops) before its task completes.</summary>
+    public static int PendingWaits => Volatile.Read(ref s_pendingWaits);
+
+    /// <summary>The slots the threads hold (pending waits, and idle slots kept for readers that wait again).</summary>
+    public static int Slots => (int)SumOverThreads(static thread => thread.Assigned);
+
+    /// <summary>Counts a wait that begins (<see cref="PendingWaits"/>).</summary>
+    public static void WaitBegins() => Interlocked.Increment(ref s_pendingWaits);
+
+    /// <summary>Counts a wait that ends, before its task completes (<see cref="PendingWaits"/>).</summary>
+    public static void WaitEnds() => Interlocked.Decrement(ref s_pendingWaits);
 
     /// <summary>What the running threads have allocated so far, as they last sampled it (for tests: it must not grow in steady state).</summary>
-    public static long AllocatedBytes
-    {
-        get
-        {
-            lock (Gate)
-            {
-                long bytes = 0;
-                foreach (DoorbellWaiterThread thread in Threads)
-                {
-                    bytes += thread.AllocatedBytes;
-                }
-
-                return bytes;
-            }
-        }
-    }
+    public static long AllocatedBytes => SumOverThreads(static thread => thread.AllocatedBytes);
 
     /// <summary>Pokes every thread, so each looks at its waits and at its linger now (for tests that shorten the linger).</summary>
     public static void PokeAll()
@@ -74,6 +56,20 @@ internal static class DoorbellWaiter
             {
                 thread.Poke();
             }
+        }
+    }
+
+    private static long SumOverThreads(Func<DoorbellWaiterThread, long> value)
+    {
+        lock (Gate)
+        {
+            long sum = 0;
+            foreach (DoorbellWaiterThread thread in Threads)
+            {
+                sum += value(thread);
+            }
+
+            return sum;
         }
     }
 

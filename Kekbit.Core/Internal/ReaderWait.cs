@@ -10,6 +10,12 @@ namespace Kekbit.Core.Internal;
 /// dispose only ask that waiter to look (<see cref="Request"/>), so a completion never races another.
 /// </summary>
 /// <remarks>
+/// On a doorbell, the wait keeps its slot in a waiter thread between waits (<see cref="SlotState"/>: idle, then armed
+/// again), so a reader that waits again and again (a loop whose waits time out every second, say) neither wakes that
+/// thread nor makes it re-arm its futex_waitv when it begins a wait; the thread lets go of a slot idle for
+/// <see cref="DoorbellWaiterThread.DetachAfter"/>, or at once when the reader is disposed.
+/// </remarks>
+/// <remarks>
 /// Continuations run asynchronously (on the thread pool, or the awaiter's captured context), never on the waiter's
 /// thread: a waiter thread runs no user code.
 /// </remarks>
@@ -21,6 +27,18 @@ internal sealed unsafe class ReaderWait : IValueTaskSource<bool>
     /// <summary>A <see cref="Request"/> flag: the reader is being disposed.</summary>
     public const int DisposeRequested = 2;
 
+    /// <summary><see cref="SlotState"/>: not in any waiter thread.</summary>
+    public const int Detached = 0;
+
+    /// <summary><see cref="SlotState"/>: in a waiter thread's vector, no wait pending: the thread only keeps the word's value current.</summary>
+    public const int Idle = 1;
+
+    /// <summary><see cref="SlotState"/>: in a waiter thread's vector, a wait pending: the thread completes it.</summary>
+    public const int Armed = 2;
+
+    /// <summary>The grid of timeouts (<see cref="LateDeadlineOf"/>): 10 ms, how late a timeout of 40 ms or more may complete.</summary>
+    private static readonly long DeadlineSlack = (long)(Stopwatch.Frequency * 0.010);
+
     private static readonly Action<object?> OnCancel = static wait => ((ReaderWait)wait!).Request(CancelRequested);
 
     private readonly ShmReader _reader;
@@ -30,6 +48,8 @@ internal sealed unsafe class ReaderWait : IValueTaskSource<bool>
     private DoorbellWaiterThread? _owner;
     private int _requests;
     private int _pending;
+    private int _slotState;
+    private uint _vectorValue;
     private Outcome _outcome;
 
     public ReaderWait(ShmReader reader)
@@ -62,6 +82,22 @@ internal sealed unsafe class ReaderWait : IValueTaskSource<bool>
     /// <summary>When the wait times out, in <see cref="Stopwatch"/> timestamp ticks; <see cref="long.MaxValue"/>: never.</summary>
     public long Deadline { get; private set; }
 
+    /// <summary>When a waiter thread wakes for this wait's timeout at the latest: <see cref="Deadline"/> plus a little slack, so waits due close together share a wake.</summary>
+    public long LateDeadline { get; private set; }
+
+    /// <summary><see cref="Detached"/>, <see cref="Idle"/> or <see cref="Armed"/>: whether a waiter thread holds this wait's word, and whether a wait is pending.</summary>
+    public int SlotState => Volatile.Read(ref _slotState);
+
+    /// <summary>When the slot became <see cref="Idle"/> (the waiter thread's own).</summary>
+    public long IdleSince { get; set; }
+
+    /// <summary>The value the waiter thread's vector holds for this wait's word (written by that thread only).</summary>
+    public uint VectorValue
+    {
+        get => Volatile.Read(ref _vectorValue);
+        set => Volatile.Write(ref _vectorValue, value);
+    }
+
     /// <summary>The futex word the waiter thread sleeps on (the reader's wake sequence).</summary>
     public uint* Word => _reader.WakeSequenceWord;
 
@@ -92,26 +128,44 @@ internal sealed unsafe class ReaderWait : IValueTaskSource<bool>
         // IsDisposed below (the exchange orders that load after the request's Or), or raised after it.
         Interlocked.Exchange(ref _requests, 0);
         Deadline = deadline;
+        long now = Stopwatch.GetTimestamp();
+        LateDeadline = LateDeadlineOf(deadline, now);
         Expected = doorbell ? _reader.RegisteredSequence : 0;
         Registered = doorbell && _reader.IsRegistered;
         _cancellationToken = cancellationToken;
         // A token cancelled from now on raises the request (at once, here, if it was cancelled since the caller's check).
         _cancellation = cancellationToken.CanBeCanceled ? cancellationToken.UnsafeRegister(OnCancel, this) : default;
         var task = new ValueTask<bool>(this, _core.Version);
+        if (doorbell)
+        {
+            DoorbellWaiter.WaitBegins();
+        }
+
         try
         {
-            if (doorbell)
+            if (!doorbell)
             {
-                DoorbellWaiter.Add(this);
+                PollWaiter.Add(this);
+            }
+            else if (Interlocked.CompareExchange(ref _slotState, Armed, Idle) == Idle)
+            {
+                // Still in a thread's vector (a full fence: the fields above are seen with the state). The thread sleeps on
+                // this word already; it needs waking only if it might sleep past this wait's deadline or on a stale value.
+                Volatile.Read(ref _owner)?.PokeIfNeeded(this);
             }
             else
             {
-                PollWaiter.Add(this);
+                DoorbellWaiter.Add(this);
             }
         }
         catch
         {
             // Not handed over (no thread could be started, say): the reader stays usable.
+            if (doorbell)
+            {
+                DoorbellWaiter.WaitEnds();
+            }
+
             _cancellation.Dispose();
             _cancellation = default;
             Volatile.Write(ref _pending, 0);
@@ -128,8 +182,61 @@ internal sealed unsafe class ReaderWait : IValueTaskSource<bool>
         return task;
     }
 
-    /// <summary>Records the doorbell thread that holds this wait, for <see cref="Request"/> to wake it.</summary>
-    public void AssignTo(DoorbellWaiterThread owner) => Volatile.Write(ref _owner, owner);
+    /// <summary>
+    /// When a waiter thread must wake for a timeout at <paramref name="deadline"/>: a timeout of 40 ms or more is rounded up
+    /// to the next multiple of 10 ms, a process-wide grid, so the timeouts of many waits (on every waiter thread) complete
+    /// in one batch, and the thread pool runs their continuations together rather than waking for each; a shorter one is
+    /// late by a quarter of itself at most.
+    /// </summary>
+    private static long LateDeadlineOf(long deadline, long now)
+    {
+        if (deadline == long.MaxValue)
+        {
+            return long.MaxValue;
+        }
+
+        long remaining = Math.Max(0, deadline - now);
+        if (remaining < 4 * DeadlineSlack)
+        {
+            return deadline + (remaining / 4);
+        }
+
+        long late = (deadline / DeadlineSlack * DeadlineSlack) + DeadlineSlack;
+        return late < deadline ? long.MaxValue : late;
+    }
+
+    /// <summary>Records the doorbell thread that holds this wait (under the waiter's lock), armed, for <see cref="Request"/> to wake it.</summary>
+    public void AssignTo(DoorbellWaiterThread owner)
+    {
+        Volatile.Write(ref _slotState, Armed);
+        Volatile.Write(ref _owner, owner);
+    }
+
+    /// <summary>The waiter thread finished the armed wait (before completing it): the slot stays, idle.</summary>
+    public void Disarm(long now)
+    {
+        IdleSince = now;
+        Volatile.Write(ref _slotState, Idle);
+    }
+
+    /// <summary>The waiter thread lets go of an idle slot; false if a wait armed it meanwhile (the slot then stays).</summary>
+    public bool TryDetach()
+    {
+        if (Interlocked.CompareExchange(ref _slotState, Detached, Idle) != Idle)
+        {
+            return false;
+        }
+
+        Volatile.Write(ref _owner, null);
+        return true;
+    }
+
+    /// <summary>The waiter thread lets go of the slot of a wait it finished and will complete (the reader was disposed).</summary>
+    public void Detach()
+    {
+        Volatile.Write(ref _slotState, Detached);
+        Volatile.Write(ref _owner, null);
+    }
 
     /// <summary>
     /// Asks the waiter holding this wait to look at it now (cancellation, dispose), from any thread: raises the flag, then
@@ -204,7 +311,6 @@ internal sealed unsafe class ReaderWait : IValueTaskSource<bool>
         // Waits for a cancellation callback running now (it only raises a flag and pokes): none runs after this.
         _cancellation.Dispose();
         _cancellation = default;
-        Volatile.Write(ref _owner, null);
         Outcome outcome = _outcome;
         CancellationToken token = _cancellationToken;
         _cancellationToken = default;

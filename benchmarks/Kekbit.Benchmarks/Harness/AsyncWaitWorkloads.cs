@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using HdrHistogram;
 using Kekbit.Core;
+using Kekbit.Core.Internal;
 using Kekbit.TestSupport;
 
 namespace Kekbit.Benchmarks.Harness;
@@ -12,6 +13,64 @@ namespace Kekbit.Benchmarks.Harness;
 /// </summary>
 internal static class AsyncWaitWorkloads
 {
+    /// <summary>
+    /// The async rows alone (mode "async-wait"): the futex floor, the async doorbell reader at 1k, 10k and 100k records/s
+    /// (the blocking doorbell reader beside it), and 1,000 idle async readers (only those with <paramref name="idleOnly"/>).
+    /// </summary>
+    public static int Run(bool quick, bool idleOnly, string? output)
+    {
+        var report = new Report();
+        using var scratch = new TempRoot("kekbit-bench");
+        Console.Error.WriteLine($"Kekbit async-wait harness ({(quick ? "quick smoke run" : "full run")}), {Environment.ProcessorCount} cores, files under {scratch.Path}");
+        ulong channelId = 4_000_000;
+        foreach (int rate in idleOnly ? [] : new[] { 1_000, 10_000, 100_000 })
+        {
+            long count = quick ? Math.Min(20_000, rate) : rate * 10L;
+            if (rate == 1_000)
+            {
+                report.Add(DoorbellWorkloads.FutexPingPong(scratch, quick ? 2_000 : 100_000));
+            }
+
+            report.Add(LatencyWorkloads.Kekbit(scratch, channelId++, count, rate, $"Kekbit, doorbell reader (WaitForData), {rate:N0}/s", idle: null));
+            report.Add(ReaderLatency(scratch, channelId++, count, rate, $"Kekbit, async doorbell reader (await WaitForDataAsync), {rate:N0}/s"));
+        }
+
+        AddIdleReaders(report, scratch, channelId, 1_000, quick ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(10));
+        string markdown = report.ToMarkdown(string.Create(CultureInfo.InvariantCulture,
+            $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, load average before the run {LoadAverage()}{(quick ? ", quick smoke run: figures are not meaningful" : "")}."));
+        Console.WriteLine(markdown);
+        if (output is not null)
+        {
+            File.WriteAllText(output, markdown);
+        }
+
+        return 0;
+    }
+
+    /// <summary>Creates <paramref name="channels"/> empty channels and adds the rows of <see cref="MeasureIdleReaders"/> over them.</summary>
+    public static void AddIdleReaders(Report report, TempRoot scratch, ulong firstChannelId, int channels, TimeSpan duration)
+    {
+        var writers = new List<ShmWriter>(channels);
+        try
+        {
+            for (int i = 0; i < channels; i++)
+            {
+                writers.Add(ShmWriter.Create(scratch.Path, Metadata.Create(1, firstChannelId + (ulong)i, 0, 8, 60_000, TickUnit.Millis)));
+            }
+
+            (TimeSpan cpu, TimeSpan wall, int threads, int waiterThreads, TimeSpan waiterCpu) = MeasureIdleReaders(scratch, firstChannelId, channels, duration);
+            report.AddIdle(string.Create(CultureInfo.InvariantCulture,
+                $"{channels:N0} channels, each awaited by an idle WaitForDataAsync loop: whole process ({threads} threads, {waiterThreads} of them doorbell waiters)"), cpu, wall);
+            report.AddIdle("the same, doorbell waiter threads only", waiterCpu, wall);
+        }
+        finally
+        {
+            writers.ForEach(writer => writer.Dispose());
+        }
+    }
+
+    private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+
     /// <summary>
     /// <see cref="LatencyWorkloads.Kekbit"/> with the reader awaiting <see cref="ShmReader.WaitForDataAsync"/> in an async loop:
     /// each wake-up goes writer ring, waiter thread, thread-pool continuation.
@@ -27,6 +86,7 @@ internal static class AsyncWaitWorkloads
         var histogram = new LongHistogram(TimeSpan.FromSeconds(100).Ticks * 100, 3);
         long warmup = count / 10;
         long seen = 0;
+        long lookWakeupsBefore = DoorbellWaiterThread.WakeupsByLook;
         await writer.StandardInput.WriteLineAsync("GO").ConfigureAwait(false);
         await writer.StandardInput.FlushAsync().ConfigureAwait(false);
         while (true)
@@ -53,6 +113,7 @@ internal static class AsyncWaitWorkloads
         }
 
         await writer.WaitForExitAsync().ConfigureAwait(false);
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  ({name}: {DoorbellWaiterThread.WakeupsByLook - lookWakeupsBefore} waits completed by a periodic look, not a ring)"));
         return LatencyWorkloads.Summarise(name, histogram);
     }
 
@@ -123,11 +184,16 @@ internal static class AsyncWaitWorkloads
         return total;
     }
 
+    // Each idle wait's timeout: 1 s, as the default doorbell idle strategy's longest sleep, so every waiter times out and
+    // waits again once a second (KEKBIT_IDLE_WAIT_MS overrides it).
+    private static readonly TimeSpan WaitTimeout = TimeSpan.FromMilliseconds(
+        double.TryParse(Environment.GetEnvironmentVariable("KEKBIT_IDLE_WAIT_MS"), CultureInfo.InvariantCulture, out double ms) ? ms : 1000);
+
     private static async Task IdleLoop(ShmReader reader, CancellationToken stop)
     {
         try
         {
-            while (!await reader.WaitForDataAsync(TimeSpan.FromMinutes(1), stop).ConfigureAwait(false))
+            while (!await reader.WaitForDataAsync(WaitTimeout, stop).ConfigureAwait(false))
             {
             }
         }

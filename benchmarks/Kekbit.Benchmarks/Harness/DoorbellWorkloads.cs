@@ -48,28 +48,7 @@ internal static unsafe class DoorbellWorkloads
         }
 
         // What 1,000 channels each awaited by an idle async loop cost their process.
-        {
-            const int Channels = 1_000;
-            ulong first = channelId + 1;
-            var writers = new List<ShmWriter>(Channels);
-            try
-            {
-                for (int i = 0; i < Channels; i++)
-                {
-                    writers.Add(ShmWriter.Create(scratch.Path, Metadata.Create(1, first + (ulong)i, 0, 8, 60_000, TickUnit.Millis)));
-                }
-
-                TimeSpan idleTime = quick ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(10);
-                (TimeSpan cpu, TimeSpan wall, int threads, int waiterThreads, TimeSpan waiterCpu) = AsyncWaitWorkloads.MeasureIdleReaders(scratch, first, Channels, idleTime);
-                report.AddIdle(string.Create(CultureInfo.InvariantCulture,
-                    $"{Channels:N0} channels, each awaited by an idle WaitForDataAsync loop: whole process ({threads} threads, {waiterThreads} of them doorbell waiters)"), cpu, wall);
-                report.AddIdle("the same, doorbell waiter threads only", waiterCpu, wall);
-            }
-            finally
-            {
-                writers.ForEach(writer => writer.Dispose());
-            }
-        }
+        AsyncWaitWorkloads.AddIdleReaders(report, scratch, channelId + 1, 1_000, quick ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(10));
     }
 
     /// <summary>
