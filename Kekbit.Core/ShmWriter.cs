@@ -189,7 +189,7 @@ public sealed unsafe class ShmWriter : IWriter
         if (payload.Length > limit)
         {
             Exit();
-            return WriteResult.Of(WriteStatus.RecordTooLarge);
+            return WriteResult.Of(payload.Length > _maxRecordLength ? WriteStatus.RecordTooLarge : WriteStatus.RecordDoesNotFit);
         }
 
         // Safe: the guard is held, so the mapping stays; payload.Length <= limit <= available - 8, so the copy
@@ -495,7 +495,7 @@ public sealed unsafe class ShmWriter : IWriter
         {
             record.Discard();
             record.End();
-            return WriteResult.Of(WriteStatus.RecordTooLarge);
+            return WriteResult.Of(record.Needed > _maxRecordLength ? WriteStatus.RecordTooLarge : WriteStatus.RecordDoesNotFit);
         }
 
         record.End();
