@@ -1,0 +1,115 @@
+using Kekbit.Core;
+
+namespace Kekbit.Journal.Internal;
+
+/// <summary>Where a journal's segments live and how to find and probe them: segment n is channel n under the journal folder.</summary>
+internal static class Segments
+{
+    /// <summary>The data area's offset in a channel file (docs/FORMAT.md).</summary>
+    public const long DataOffset = 1024;
+
+    /// <summary>Bits of a journal position that hold the data offset in its segment; the segment number is above them.</summary>
+    public const int OffsetBits = 32;
+
+    /// <summary>The largest segment number a position can carry.</summary>
+    public const long MaxSegment = int.MaxValue;
+
+    public static string PathOf(string folder, long segment) => StorageLayout.ChannelFile(folder, (ulong)segment);
+
+    public static long PositionOf(long segment, long offset) => (segment << OffsetBits) | offset;
+
+    public static long SegmentOf(long position) => position >> OffsetBits;
+
+    public static long OffsetOf(long position) => position & ((1L << OffsetBits) - 1);
+
+    /// <summary>The segment numbers present in <paramref name="folder"/>, in order.</summary>
+    public static List<long> List(string folder)
+    {
+        var segments = new List<long>();
+        if (!Directory.Exists(folder))
+        {
+            return segments;
+        }
+
+        foreach (string sub in Directory.EnumerateDirectories(folder))
+        {
+            foreach (string file in Directory.EnumerateFiles(sub, "*" + StorageLayout.ChannelExtension))
+            {
+                if (StorageLayout.TryParseChannelId(file, out ulong id) && id <= MaxSegment)
+                {
+                    segments.Add((long)id);
+                }
+            }
+        }
+
+        segments.Sort();
+        return segments;
+    }
+
+    /// <summary>The creation locks left in <paramref name="folder"/>'s segment folders.</summary>
+    public static List<string> CreationLocks(string folder)
+    {
+        var locks = new List<string>();
+        if (!Directory.Exists(folder))
+        {
+            return locks;
+        }
+
+        foreach (string sub in Directory.EnumerateDirectories(folder))
+        {
+            locks.AddRange(Directory.EnumerateFiles(sub, "*" + StorageLayout.LockExtension));
+        }
+
+        return locks;
+    }
+
+    /// <summary>
+    /// Opens a segment and reads its header. Returns the open reader, positioned after the header (or at 0 when the segment
+    /// has none yet: a segment created ahead, or one sealed empty); null if the segment is missing or still being created.
+    /// </summary>
+    /// <exception cref="JournalException">The segment cannot be read, or its first record is not a header of this journal layout.</exception>
+    public static ShmReader? TryOpen(string folder, long segment, out SegmentHeader? header)
+    {
+        header = null;
+        string path = PathOf(folder, segment);
+        ShmReader reader;
+        try
+        {
+            reader = ShmReader.Open(path);
+        }
+        catch (ChannelException e) when (e.Error is ChannelError.StorageNotFound or ChannelError.StorageNotReady or ChannelError.StaleLock)
+        {
+            return null;
+        }
+        catch (ChannelException e)
+        {
+            throw new JournalException(JournalError.CouldNotAccessStorage, path, $"segment {segment} cannot be opened: {e.Message}", e);
+        }
+
+        ReadResult first = reader.TryRead();
+        if (first.IsRecord)
+        {
+            if (!SegmentHeader.TryRead(first.Span, out SegmentHeader parsed) || parsed.Segment != segment)
+            {
+                reader.Dispose();
+                throw new JournalException(JournalError.InvalidSegmentHeader, path, $"the first record of segment {segment} is not a journal segment header for this segment");
+            }
+
+            header = parsed;
+        }
+        else if (first.Status == ReadStatus.Failed)
+        {
+            reader.Dispose();
+            throw new JournalException(JournalError.SegmentDamaged, path, $"segment {segment} is damaged at data offset {first.Position} ({ChannelInspection.Describe(first.Failure)})");
+        }
+
+        return reader;
+    }
+
+    /// <summary>The header of segment <paramref name="segment"/>, or null when it has none (yet) or is missing.</summary>
+    public static SegmentHeader? TryReadHeader(string folder, long segment)
+    {
+        using ShmReader? reader = TryOpen(folder, segment, out SegmentHeader? header);
+        return header;
+    }
+}
