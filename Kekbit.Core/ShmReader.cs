@@ -16,13 +16,13 @@ namespace Kekbit.Core;
 /// Not thread-safe: one thread reads through one reader. Open one reader per consumer; readers are cheap.
 /// Records are zero-copy views valid until the reader is disposed (see <see cref="ReadResult"/>).
 /// </remarks>
-public sealed unsafe class ShmReader : IReader
+public sealed unsafe class ShmReader : IWaitableReader
 {
     /// <summary>The longest single futex sleep of <see cref="WaitForData"/>: bounds the cost of any lost wake-up, a dead writer's silence and cancellation latency.</summary>
     internal static readonly TimeSpan MaxDoorbellSleep = TimeSpan.FromMilliseconds(10);
 
     /// <summary>How long <see cref="WaitForData"/> sleeps between looks when the channel has no doorbell.</summary>
-    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(1);
+    internal static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(1);
 
     // Whether this process may issue global expedited membarriers (the reader's half of the argument in ShmWriter.RingIfWaiting).
     private static readonly bool CanIssueGlobalBarrier = Futex.CanIssueGlobalBarriers;
@@ -354,6 +354,43 @@ public sealed unsafe class ShmReader : IReader
     }
 
     /// <summary>
+    /// <see cref="WaitForData"/> holding no thread while it waits: until <see cref="TryRead"/> has something other than
+    /// <see cref="ReadStatus.Nothing"/> to return (a record, the end of the channel, a failure), or until
+    /// <paramref name="timeout"/> passes. Consumes nothing. Completes synchronously when there is something already.
+    /// </summary>
+    /// <remarks>
+    /// One wait at a time per reader, from its reading side (a reader is not thread-safe); the returned task must be
+    /// awaited once. <see cref="Dispose"/> from another thread ends a pending wait with <see cref="ObjectDisposedException"/>.
+    /// </remarks>
+    /// <param name="timeout">How long to wait: zero or more (zero only looks), or <see cref="Timeout.InfiniteTimeSpan"/>.</param>
+    /// <param name="cancellationToken">Stops the wait; the task then fails with an <see cref="OperationCanceledException"/> for this token.</param>
+    /// <returns>True if there is something to read; false if the timeout passed first.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative and not <see cref="Timeout.InfiniteTimeSpan"/> (thrown before any wait).</exception>
+    /// <exception cref="ObjectDisposedException">The reader was disposed, before or during the wait.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public ValueTask<bool> WaitForDataAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        bool infinite = timeout == Timeout.InfiniteTimeSpan;
+        if (!infinite)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.Zero);
+        }
+
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<bool>(cancellationToken);
+        }
+
+        if (HasSomethingToRead())
+        {
+            return new ValueTask<bool>(true);
+        }
+
+        return timeout == TimeSpan.Zero ? new ValueTask<bool>(false) : AsyncPoll.WaitAsync(this, infinite ? Timeout.InfiniteTimeSpan : timeout, cancellationToken);
+    }
+
+    /// <summary>
     /// Registers as waiting, looks at the channel again, and sleeps on the wake sequence unless the writer rang in
     /// between (the protocol is argued in ShmWriter.RingIfWaiting).
     /// </summary>
@@ -395,7 +432,7 @@ public sealed unsafe class ShmReader : IReader
     /// A look at the channel that consumes nothing: whether <see cref="TryRead"/> would return something other than
     /// <see cref="ReadStatus.Nothing"/>. Throws if the reader was disposed (its mapping then reads zeros).
     /// </summary>
-    private bool HasSomethingToRead()
+    internal bool HasSomethingToRead()
     {
         if (_exhaustedBy is not null)
         {
