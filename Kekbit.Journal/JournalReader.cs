@@ -26,9 +26,12 @@ namespace Kekbit.Journal;
 /// reader is in it stays readable through the mapping.
 /// </para>
 /// </remarks>
-public sealed class JournalReader : IReader
+public sealed class JournalReader : IWaitableReader
 {
     private const int RetainedSegments = 2;
+
+    // How long a wait sleeps between looks for the next segment when the current one is closed (no doorbell spans segments).
+    private static readonly TimeSpan SegmentPollInterval = TimeSpan.FromMilliseconds(2);
 
     // How often, at most, a reader that reached the end of a closed segment lists the folder for the next segment when
     // the segment right after it does not exist (the idle path after a writer restart; the normal roll needs no listing).
@@ -194,6 +197,115 @@ public sealed class JournalReader : IReader
     }
 
     /// <summary>
+    /// Blocks until <see cref="TryRead"/> has something other than <see cref="ReadStatus.Nothing"/> to return, or until
+    /// <paramref name="timeout"/> passes. Inside a segment it sleeps on the segment's doorbell (<see cref="ShmReader.WaitForData"/>),
+    /// which the writer also rings when it closes the segment to roll; between segments (the writer is creating the next one,
+    /// or is down) it looks every 2 ms. May return true once at a segment's end with nothing yet to read after it.
+    /// </summary>
+    /// <param name="timeout">How long to wait: zero or more, or <see cref="Timeout.InfiniteTimeSpan"/>.</param>
+    /// <param name="cancellationToken">Stops the wait.</param>
+    /// <returns>True if there is (probably) something to read; false if the timeout passed first.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative and not infinite.</exception>
+    /// <exception cref="ObjectDisposedException">The reader was disposed.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public bool WaitForData(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        long deadline = Deadline(timeout);
+        while (true)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            cancellationToken.ThrowIfCancellationRequested();
+            if (_fault is not null)
+            {
+                return true;
+            }
+
+            if (_reader is { ExhaustedBy: null } reader)
+            {
+                if (!reader.WaitForData(Remaining(deadline), cancellationToken))
+                {
+                    return false;
+                }
+
+                if (!_needHeader)
+                {
+                    return true;
+                }
+
+                ReadHeaderIfThere();
+                continue;
+            }
+
+            if (TryMoveOnForWait())
+            {
+                continue;
+            }
+
+            TimeSpan remaining = Remaining(deadline);
+            if (remaining == TimeSpan.Zero)
+            {
+                return false;
+            }
+
+            cancellationToken.WaitHandle.WaitOne(Min(remaining, SegmentPollInterval));
+        }
+    }
+
+    /// <summary>
+    /// Waits as <see cref="WaitForData"/> does, holding no thread: inside a segment through the segment reader's own
+    /// asynchronous wait, between segments with a timer. Completes synchronously when there is something already.
+    /// </summary>
+    /// <param name="timeout">How long to wait: zero or more, or <see cref="Timeout.InfiniteTimeSpan"/>.</param>
+    /// <param name="cancellationToken">Stops the wait.</param>
+    /// <returns>True if there is (probably) something to read; false if the timeout passed first.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative and not infinite.</exception>
+    /// <exception cref="ObjectDisposedException">The reader was disposed.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public async ValueTask<bool> WaitForDataAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        long deadline = Deadline(timeout);
+        while (true)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            cancellationToken.ThrowIfCancellationRequested();
+            if (_fault is not null)
+            {
+                return true;
+            }
+
+            if (_reader is { ExhaustedBy: null } reader)
+            {
+                if (!await reader.WaitForDataAsync(Remaining(deadline), cancellationToken).ConfigureAwait(false))
+                {
+                    return false;
+                }
+
+                if (!_needHeader)
+                {
+                    return true;
+                }
+
+                ReadHeaderIfThere();
+                continue;
+            }
+
+            if (TryMoveOnForWait())
+            {
+                continue;
+            }
+
+            TimeSpan remaining = Remaining(deadline);
+            if (remaining == TimeSpan.Zero)
+            {
+                return false;
+            }
+
+            await Task.Delay(Min(remaining, SegmentPollInterval), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
     /// Commits this reader's <see cref="Position"/> to its durable cursor: a reader opened with the same name later resumes
     /// here. Atomic: a crash during the commit leaves the previous or the new position, never anything else.
     /// </summary>
@@ -298,6 +410,40 @@ public sealed class JournalReader : IReader
             }
         }
     }
+
+    /// <summary>In a segment whose header is not read yet: reads it if it is there (or notes the segment's end).</summary>
+    private void ReadHeaderIfThere()
+    {
+        ReadResult result = _reader!.TryRead();
+        switch (result.Status)
+        {
+            case ReadStatus.Record:
+                AcceptHeader(result);
+                break;
+            case ReadStatus.Failed:
+                Fail(JournalError.SegmentDamaged, result.Position, result.Failure, $"segment {_segment} is damaged at data offset {result.Position} ({ChannelInspection.Describe(result.Failure)})");
+                break;
+        }
+    }
+
+    /// <summary>For a wait: moves on from a closed segment (or from none) when the next one is there.</summary>
+    private bool TryMoveOnForWait() => (_reader is null || _reader.ExhaustedBy == ReadStatus.Closed) && TryMoveOn();
+
+    private static long Deadline(TimeSpan timeout)
+    {
+        if (timeout == Timeout.InfiniteTimeSpan)
+        {
+            return long.MaxValue;
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.Zero);
+        return Environment.TickCount64 + (long)Math.Ceiling(timeout.TotalMilliseconds);
+    }
+
+    private static TimeSpan Remaining(long deadline) =>
+        deadline == long.MaxValue ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(Math.Max(0, deadline - Environment.TickCount64));
+
+    private static TimeSpan Min(TimeSpan remaining, TimeSpan interval) => remaining == Timeout.InfiniteTimeSpan || remaining > interval ? interval : remaining;
 
     private void AcceptHeader(ReadResult result)
     {
