@@ -344,11 +344,14 @@ public sealed class JournalReader : IWaitableReader
             return;
         }
 
-        _disposed = true;
-        _reader?.Dispose();
-        while (_retained.TryDequeue(out ShmReader? old))
+        lock (_retained)
         {
-            old.Dispose();
+            _disposed = true;
+            _reader?.Dispose();
+            while (_retained.TryDequeue(out ShmReader? old))
+            {
+                old.Dispose();
+            }
         }
 
         _cursor?.Dispose();
@@ -541,16 +544,28 @@ public sealed class JournalReader : IWaitableReader
     /// <summary>Makes <paramref name="reader"/> (at the start of segment <paramref name="segment"/>) the current segment's reader.</summary>
     private void Enter(long segment, ShmReader reader)
     {
-        if (_reader is not null)
+        // Under the lock Dispose takes: a Dispose on another thread either sees the new reader (and disposes it) or runs
+        // first (and the new reader is disposed here); no mapping outlives the journal reader.
+        lock (_retained)
         {
-            _retained.Enqueue(_reader);
-            if (_retained.Count > RetainedSegments)
+            if (_disposed)
             {
-                _retained.Dequeue().Dispose();
+                reader.Dispose();
+                throw new ObjectDisposedException(nameof(JournalReader));
             }
+
+            if (_reader is not null)
+            {
+                _retained.Enqueue(_reader);
+                if (_retained.Count > RetainedSegments)
+                {
+                    _retained.Dequeue().Dispose();
+                }
+            }
+
+            _reader = reader;
         }
 
-        _reader = reader;
         _segment = segment;
         _needHeader = true;
         _nextPath = null;
@@ -830,7 +845,10 @@ public sealed class JournalReader : IWaitableReader
 
     private void Retire()
     {
-        _reader?.Dispose();
-        _reader = null;
+        lock (_retained)
+        {
+            _reader?.Dispose();
+            _reader = null;
+        }
     }
 }

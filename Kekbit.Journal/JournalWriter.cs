@@ -32,12 +32,13 @@ public sealed class JournalWriter : IWriter
     private readonly long _maxRecordsPerSegment;
     private readonly Lock _gate = new();
     private ShmWriter _current;
-    private SwitchableHandler? _stamper;
+    private OpenSegment _open;
     private long _segment;
     private long _segmentRecords;
     private long _nextSequence;
     private long _rollDeadline = long.MaxValue;
-    private Task<(ShmWriter Writer, SwitchableHandler? Stamper)>? _next;
+    private Task<OpenSegment>? _next;
+    private Task? _closing;
     private long _rolls;
     private volatile bool _disposed;
 
@@ -53,7 +54,8 @@ public sealed class JournalWriter : IWriter
         _timeoutTicks = options.TickUnit.FromTimeSpan(options.SegmentTimeout);
         _maxRecordsPerSegment = options.MaxRecordsPerSegment ?? long.MaxValue;
         _nextSequence = nextSequence;
-        (_current, _stamper) = CreateSegment(segment, pretouch: false);
+        _open = CreateSegment(segment, pretouch: true);
+        _current = _open.Writer;
         _segment = segment;
         StartSegment();
         _next = CreateAhead(segment + 1);
@@ -201,7 +203,15 @@ public sealed class JournalWriter : IWriter
             DiscardAhead();
             try
             {
-                _current.Dispose();
+                // Closes still running end first: every segment is closed and flushed when Dispose returns.
+                try
+                {
+                    _closing?.GetAwaiter().GetResult();
+                }
+                finally
+                {
+                    _open.Dispose();
+                }
             }
             finally
             {
@@ -240,20 +250,30 @@ public sealed class JournalWriter : IWriter
             }
 
             long number = _segment + 1;
-            (ShmWriter Writer, SwitchableHandler? Stamper) next;
-            Task<(ShmWriter, SwitchableHandler?)>? ahead = _next;
+            OpenSegment next;
+            Task<OpenSegment>? ahead = _next;
             _next = null;
             // A JournalException here changes nothing: the current segment stays open, and the next write that needs a
             // roll tries again.
             next = ahead is not null && TryTake(ahead, out var made) ? made : CreateSegment(number, pretouch: false);
 
-            ShmWriter previous = _current;
-            // Order matters for readers and for recovery: the old segment gets CLOSE before the new one gets its header, so
-            // a reader moves on only once the old segment is complete, and a writer killed in between leaves an empty,
-            // header-less segment that recovery seals.
-            previous.Dispose();
+            OpenSegment previous = _open;
+            // The old segment gets CLOSE now, so readers move on at once; its flush and unmapping (time in proportion to
+            // its size) run on a background thread. Then the new segment gets its header and records. A writer killed in
+            // between leaves an empty, header-less segment behind the closed one, which recovery seals.
+            try
+            {
+                previous.StoreClose();
+            }
+            catch (IOException e)
+            {
+                next.Dispose();
+                throw new JournalException(JournalError.CouldNotAccessStorage, previous.Writer.Path, $"cannot close segment {_segment}: {e.Message}", e);
+            }
+
+            _open = next;
             Volatile.Write(ref _current, next.Writer);
-            _stamper = next.Stamper;
+            _closing = CloseInBackground(previous, _closing);
             _segment = number;
             StartSegment();
             _rolls++;
@@ -262,13 +282,18 @@ public sealed class JournalWriter : IWriter
         }
     }
 
+    /// <summary>Closes <paramref name="segment"/> on the thread pool once <paramref name="previous"/> (the close before) is done, so closes stay in order.</summary>
+    private static Task CloseInBackground(OpenSegment segment, Task? previous) =>
+        (previous ?? Task.CompletedTask).ContinueWith(static (_, state) => ((OpenSegment)state!).Dispose(), segment, CancellationToken.None,
+            TaskContinuationOptions.None, TaskScheduler.Default);
+
     /// <summary>Writes the header of the segment just made current and resets the roll triggers.</summary>
     private void StartSegment()
     {
         var header = new SegmentHeader(JournalId, _segment, _nextSequence, _options.TickUnit.UnixNow(_clock), _options.Timestamps);
-        if (_stamper is not null)
+        if (_open.Stamper is { } stamper)
         {
-            _stamper.On = false;
+            stamper.On = false;
         }
 
         WriteResult written = _current.Write(header, static (h, record) =>
@@ -276,9 +301,9 @@ public sealed class JournalWriter : IWriter
             h.WriteTo(record.GetSpan(SegmentHeader.Length));
             record.Advance(SegmentHeader.Length);
         });
-        if (_stamper is not null)
+        if (_open.Stamper is { } restamp)
         {
-            _stamper.On = true;
+            restamp.On = true;
         }
 
         if (!written.IsSuccess)
@@ -303,7 +328,7 @@ public sealed class JournalWriter : IWriter
         return _clock.GetTimestamp() + (long)(untilBoundary * (_clock.TimestampFrequency / 1000.0));
     }
 
-    private Task<(ShmWriter Writer, SwitchableHandler? Stamper)> CreateAhead(long number) => Task.Run(() =>
+    private Task<OpenSegment> CreateAhead(long number) => Task.Run(() =>
     {
         var made = CreateSegment(number, pretouch: true);
         if (_options.Retention is JournalRetentionPolicy retention)
@@ -322,7 +347,7 @@ public sealed class JournalWriter : IWriter
         return made;
     });
 
-    private static bool TryTake(Task<(ShmWriter, SwitchableHandler?)> ahead, out (ShmWriter, SwitchableHandler?) made)
+    private static bool TryTake(Task<OpenSegment> ahead, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out OpenSegment? made)
     {
         try
         {
@@ -332,12 +357,12 @@ public sealed class JournalWriter : IWriter
         catch (JournalException)
         {
             // Created ahead while the disk was full, say: try again now, space may have been freed since.
-            made = default;
+            made = null;
             return false;
         }
     }
 
-    private (ShmWriter Writer, SwitchableHandler? Stamper) CreateSegment(long number, bool pretouch)
+    private OpenSegment CreateSegment(long number, bool pretouch)
     {
         string path = Segments.PathOf(Folder, number);
         if (number > Segments.MaxSegment)
@@ -349,7 +374,17 @@ public sealed class JournalWriter : IWriter
         SwitchableHandler? stamper = _options.Timestamps ? new SwitchableHandler(new TimestampHandler(_options.TickUnit, _clock)) : null;
         try
         {
-            return (ShmWriter.Create(Folder, metadata, stamper, pretouch ? _segmentOptions : WithPreTouch(_segmentOptions, false)), stamper);
+            ShmWriter writer = ShmWriter.Create(Folder, metadata, stamper, pretouch ? _segmentOptions : WithPreTouch(_segmentOptions, false));
+            try
+            {
+                return new OpenSegment(writer, File.OpenHandle(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete), stamper);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                writer.Dispose();
+                File.Delete(path);
+                throw new JournalException(JournalError.CouldNotAccessStorage, path, $"cannot open segment {number} for closing: {e.Message}", e);
+            }
         }
         catch (ChannelException e)
         {
@@ -372,8 +407,8 @@ public sealed class JournalWriter : IWriter
             return;
         }
 
-        string path = made.Item1.Path;
-        made.Item1.Dispose();
+        string path = made.Writer.Path;
+        made.Dispose();
         try
         {
             File.Delete(path);

@@ -7,6 +7,8 @@
 //       BenchmarkDotNet micro-benchmarks with the memory diagnoser.
 //   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- path-cost [SIZE] [ROUNDS]
 //       ns per record of a span write, an encoder write and a TryRead, best of ROUNDS (default 32 B, 15 rounds).
+//   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- journal [--quick]
+//       the journal: write/read throughput across rolls vs one channel, roll latency, seek on 1,000 segments.
 // Other first arguments are roles this program plays as a child process of the harness.
 using System.Globalization;
 using BenchmarkDotNet.Running;
@@ -23,6 +25,8 @@ switch (args.FirstOrDefault())
         return HarnessRun.Run(quick: args.Contains("--quick"), output: args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault());
     case "path-cost":
         return PathCost.Run(args.Length > 1 ? (int)Long(args[1]) : 32, args.Length > 2 ? (int)Long(args[2]) : 15);
+    case "journal":
+        return JournalBench.Run(quick: args.Contains("--quick"));
     case "doorbell":
         return HarnessRun.RunDoorbell(quick: args.Contains("--quick"), output: args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault());
     case "futex-pong":
