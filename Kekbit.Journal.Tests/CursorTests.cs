@@ -49,6 +49,26 @@ public sealed class CursorTests
     }
 
     [Fact]
+    public void A_writer_recovering_the_journal_leaves_the_cursor_locks_alone()
+    {
+        using var root = new TempRoot();
+        string folder = NewFolder(root);
+        using (var writer = JournalWriter.Open(folder, Small()))
+        {
+            WriteValues(writer, 0, 10);
+        }
+
+        using var held = JournalReader.OpenCursor(folder, "billing");
+        using (var writer = JournalWriter.Open(folder, Small()))
+        {
+            WriteValues(writer, 10, 10);
+        }
+
+        Assert.True(File.Exists(Path.Combine(folder, "cursors", "billing.lock")));
+        Assert.Equal(JournalError.CursorInUse, Assert.Throws<JournalException>(() => JournalReader.OpenCursor(folder, "billing")).Error);
+    }
+
+    [Fact]
     public void A_cursor_has_one_reader_at_a_time_and_a_plain_reader_cannot_commit()
     {
         using var root = new TempRoot();

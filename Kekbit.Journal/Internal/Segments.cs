@@ -31,7 +31,7 @@ internal static class Segments
             return segments;
         }
 
-        foreach (string sub in Directory.EnumerateDirectories(folder))
+        foreach (string sub in SegmentFolders(folder))
         {
             foreach (string file in Directory.EnumerateFiles(sub, "*" + StorageLayout.ChannelExtension))
             {
@@ -55,13 +55,18 @@ internal static class Segments
             return locks;
         }
 
-        foreach (string sub in Directory.EnumerateDirectories(folder))
+        foreach (string sub in SegmentFolders(folder))
         {
             locks.AddRange(Directory.EnumerateFiles(sub, "*" + StorageLayout.LockExtension));
         }
 
         return locks;
     }
+
+    /// <summary>The folders of the storage layout (<c>xxxx_xxxx</c>) in the journal folder: not <c>cursors</c>, nor anything else.</summary>
+    private static IEnumerable<string> SegmentFolders(string folder) =>
+        Directory.EnumerateDirectories(folder, "????_????").Where(sub => Path.GetFileName(sub) is string name && name[4] == '_' &&
+            name.Remove(4, 1).All(char.IsAsciiHexDigitLower));
 
     /// <summary>
     /// Opens a segment and reads its header. Returns the open reader, positioned after the header (or at 0 when the segment
