@@ -111,10 +111,45 @@ internal static class Segments
         return reader;
     }
 
-    /// <summary>The header of segment <paramref name="segment"/>, or null when it has none (yet) or is missing.</summary>
+    /// <summary>
+    /// The header of segment <paramref name="segment"/>, or null when it has none (yet), is missing or is being created.
+    /// Reads the 64 bytes of the first record's slot and payload with one read, without mapping the file (a seek probes
+    /// about log2(segments) of them).
+    /// </summary>
+    /// <exception cref="JournalException">The segment's first record is not a header for it.</exception>
     public static SegmentHeader? TryReadHeader(string folder, long segment)
     {
-        using ShmReader? reader = TryOpen(folder, segment, out SegmentHeader? header);
-        return header;
+        string path = PathOf(folder, segment);
+        if (File.Exists(StorageLayout.LockFileOf(path)))
+        {
+            return null;
+        }
+
+        Span<byte> bytes = stackalloc byte[(int)DataOffset + sizeof(ulong) + SegmentHeader.Length];
+        try
+        {
+            using Microsoft.Win32.SafeHandles.SafeFileHandle file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            if (RandomAccess.Read(file, bytes, 0) < bytes.Length || System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes) != 0x2A54_4942_4B45_4B2A)
+            {
+                return null;
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+
+        ulong length = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes[(int)DataOffset..]);
+        if (length == SegmentHeader.Length && SegmentHeader.TryRead(bytes[((int)DataOffset + sizeof(ulong))..], out SegmentHeader header) && header.Segment == segment)
+        {
+            return header;
+        }
+
+        if (length is 0xFFFF_FFFF_1111_1111 or ulong.MaxValue)
+        {
+            return null; // WATERMARK (not started) or CLOSE (sealed empty)
+        }
+
+        throw new JournalException(JournalError.InvalidSegmentHeader, path, $"the first record of segment {segment} is not a journal segment header for this segment");
     }
 }
