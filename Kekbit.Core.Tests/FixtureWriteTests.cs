@@ -66,7 +66,7 @@ public sealed class FixtureWriteTests
             {
                 WriteStatus.Success => string.Create(CultureInfo.InvariantCulture, $"{i} OK {result.RecordSize}"),
                 WriteStatus.ChannelFull => $"{i} ERR ChannelFull",
-                WriteStatus.RecordTooLarge => $"{i} ERR EncodingError",
+                WriteStatus.RecordTooLarge or WriteStatus.RecordDoesNotFit => $"{i} ERR EncodingError",
                 _ => $"{i} {result.Status}",
             });
         }

@@ -50,7 +50,7 @@ public sealed class WriterLifetimeTests
                     WriteResult result;
                     // A full channel (or one too full for this record) keeps the producer in the race until Closed:
                     // refused writes still enter the guard.
-                    while ((result = path == WritePath.Encoder ? writer.Write(i, PatternEncoder) : writer.Write(payload)).Status is WriteStatus.ChannelFull or WriteStatus.RecordTooLarge)
+                    while ((result = path == WritePath.Encoder ? writer.Write(i, PatternEncoder) : writer.Write(payload)).Status is WriteStatus.ChannelFull or WriteStatus.RecordDoesNotFit)
                     {
                     }
 
@@ -95,7 +95,7 @@ public sealed class WriterLifetimeTests
                 {
                     RecordPattern.Fill(payload, ((ulong)t << 32) | i);
                     WriteResult result;
-                    while ((result = shared.Write(payload)).Status is WriteStatus.WouldWait or WriteStatus.ChannelFull or WriteStatus.RecordTooLarge)
+                    while ((result = shared.Write(payload)).Status is WriteStatus.WouldWait or WriteStatus.ChannelFull or WriteStatus.RecordDoesNotFit)
                     {
                     }
 

@@ -102,7 +102,7 @@ public sealed class WriterReaderTests
     }
 
     [Fact]
-    public void Records_that_do_not_fit_the_space_left_are_too_large_not_full()
+    public void Records_that_do_not_fit_the_space_left_do_not_fit_they_are_not_too_large_nor_full()
     {
         using var root = new TempRoot();
         using var writer = ShmWriter.Create(root.Path, Small(maxHint: 112));
@@ -112,7 +112,9 @@ public sealed class WriterReaderTests
         }
 
         int room = writer.Available - 8;
-        Assert.Equal(WriteStatus.RecordTooLarge, writer.Write(new byte[room + 1]).Status);
+        Assert.Equal(WriteStatus.RecordDoesNotFit, writer.Write(new byte[room + 1]).Status);
+        Assert.Equal(WriteStatus.RecordDoesNotFit, writer.Write(room + 1, static (length, record) => record.Write(new byte[length])).Status);
+        Assert.Equal(WriteStatus.RecordTooLarge, writer.Write(new byte[writer.Metadata.MaxRecordLength + 1]).Status);
         Assert.Equal(WriteStatus.Success, writer.Write(new byte[room]).Status);
         Assert.Equal(WriteStatus.ChannelFull, writer.Write([]).Status);
     }

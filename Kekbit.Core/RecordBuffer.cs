@@ -24,7 +24,8 @@ namespace Kekbit.Core;
 /// A record may grow up to <see cref="Limit"/> bytes: the max record length, or less when the channel is
 /// nearly full. Appending more with <see cref="Write"/>, <see cref="WriteUInt64LittleEndian"/> or
 /// <see cref="Advance"/> overflows the buffer: later appends are ignored and the write is refused with
-/// <see cref="WriteStatus.RecordTooLarge"/>. Asking <see cref="GetSpan"/> or <see cref="GetMemory"/> for more
+/// <see cref="WriteStatus.RecordTooLarge"/> (or <see cref="WriteStatus.RecordDoesNotFit"/> when what was asked for
+/// stays within the max record length but not within the space the channel has left). Asking <see cref="GetSpan"/> or <see cref="GetMemory"/> for more
 /// than the record can still take ends the write at once (it is refused with
 /// <see cref="WriteStatus.RecordTooLarge"/>) without allocating the size asked for. A refused record leaves
 /// the channel unchanged.
@@ -39,6 +40,9 @@ public sealed unsafe class RecordBuffer : IBufferWriter<byte>
     private int _limit;
     private int _written;
     private bool _overflowed;
+
+    // On overflow: the record length the append that overflowed asked for (a lower bound of what the record needed).
+    private long _needed;
     private bool _active;
 
     internal RecordBuffer(byte* data)
@@ -117,7 +121,7 @@ public sealed unsafe class RecordBuffer : IBufferWriter<byte>
         ThrowIfInactive();
         if (bytes.Length > Free)
         {
-            _overflowed = true;
+            Overflow(bytes.Length);
             return;
         }
 
@@ -134,7 +138,7 @@ public sealed unsafe class RecordBuffer : IBufferWriter<byte>
         ThrowIfInactive();
         if (Free < sizeof(ulong))
         {
-            _overflowed = true;
+            Overflow(sizeof(ulong));
             return;
         }
 
@@ -157,7 +161,7 @@ public sealed unsafe class RecordBuffer : IBufferWriter<byte>
 
         if (count > _limit - _written)
         {
-            _overflowed = true;
+            Overflow(count);
             return;
         }
 
@@ -211,6 +215,12 @@ public sealed unsafe class RecordBuffer : IBufferWriter<byte>
     /// <summary>Whether the record overflowed, for the writer (no activity check).</summary>
     internal bool Overflowed => _overflowed;
 
+    /// <summary>
+    /// After an overflow, the length the record asked for when it overflowed: a lower bound of the length it needed, which
+    /// tells a record that would fit an empty channel from one larger than the max record length.
+    /// </summary>
+    internal long Needed => _needed;
+
     /// <summary>The record's length so far, for the writer (no activity check).</summary>
     internal int Length => _written;
 
@@ -244,11 +254,21 @@ public sealed unsafe class RecordBuffer : IBufferWriter<byte>
         int free = Free;
         if (Math.Max(sizeHint, 1) > free)
         {
-            _overflowed = true;
+            Overflow(Math.Max(sizeHint, 1));
             ThrowRecordOverflow(sizeHint, _limit);
         }
 
         return free;
+    }
+
+    private void Overflow(int requested)
+    {
+        if (!_overflowed)
+        {
+            _needed = (long)_written + requested;
+        }
+
+        _overflowed = true;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

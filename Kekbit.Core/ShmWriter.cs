@@ -204,7 +204,7 @@ public sealed unsafe class ShmWriter : IWriter
         if (payload.Length > limit)
         {
             Exit();
-            return Refusal(WriteStatus.RecordTooLarge);
+            return Refusal(payload.Length > _maxRecordLength ? WriteStatus.RecordTooLarge : WriteStatus.RecordDoesNotFit);
         }
 
         // Safe: the guard is held, so the mapping stays; payload.Length <= limit <= available - 8, so the copy
@@ -522,7 +522,7 @@ public sealed unsafe class ShmWriter : IWriter
         {
             record.Discard();
             record.End();
-            return Refusal(WriteStatus.RecordTooLarge);
+            return Refusal(record.Needed > _maxRecordLength ? WriteStatus.RecordTooLarge : WriteStatus.RecordDoesNotFit);
         }
 
         record.End();

@@ -13,8 +13,8 @@ public enum WriteStatus
     ChannelFull,
 
     /// <summary>
-    /// The record is larger than the max record length or than the space left. Nothing was written and
-    /// the channel is unchanged; smaller records may still fit.
+    /// The record is larger than the channel's max record length: no channel of this shape can take it. Nothing was
+    /// written and the channel is unchanged.
     /// </summary>
     RecordTooLarge,
 
@@ -23,4 +23,11 @@ public enum WriteStatus
 
     /// <summary>A <see cref="RetryWriter"/> could not take the shared writer before its backoff ran out; nothing was written. Try again.</summary>
     WouldWait,
+
+    /// <summary>
+    /// The record is within the max record length but larger than the space the channel has left. Nothing was written
+    /// and the channel is unchanged; smaller records may still fit, and a new channel of the same shape would take this
+    /// one (a journal rolls to its next segment on this status).
+    /// </summary>
+    RecordDoesNotFit,
 }

@@ -33,7 +33,8 @@ public sealed class ChannelWriteException : IOException
     private static string Describe(WriteStatus status) => status switch
     {
         WriteStatus.ChannelFull => "the channel is full",
-        WriteStatus.RecordTooLarge => "the record is larger than the max record length or the space left",
+        WriteStatus.RecordTooLarge => "the record is larger than the max record length",
+        WriteStatus.RecordDoesNotFit => "the record is larger than the space the channel has left",
         WriteStatus.Closed => "the channel is closed",
         WriteStatus.WouldWait => "the shared writer was busy",
         _ => status.ToString(),

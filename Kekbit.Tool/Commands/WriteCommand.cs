@@ -129,7 +129,7 @@ internal static class WriteCommand
     {
         WriteStatus.RecordTooLarge when length > writer.Metadata.MaxRecordLength => string.Create(CultureInfo.InvariantCulture,
             $"record {recordNumber} holds {length} bytes, more than the channel's max record length of {writer.Metadata.MaxRecordLength}"),
-        WriteStatus.RecordTooLarge or WriteStatus.ChannelFull => string.Create(CultureInfo.InvariantCulture,
+        WriteStatus.RecordTooLarge or WriteStatus.RecordDoesNotFit or WriteStatus.ChannelFull => string.Create(CultureInfo.InvariantCulture,
             $"the channel is full: record {recordNumber} ({length} bytes) does not fit in the {writer.Available} bytes left"),
         _ => $"record {recordNumber} was refused ({status})",
     };

@@ -19,6 +19,8 @@
 //       open and read-all times of a full channel (default 1024 MiB of 32 B records) with and without ShmReader.Prefault().
 //   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- fasterlog-settings [SIZE] [RECORDS]
 //       FasterLog's enqueue, group-commit and scan rates under several memory and page sizes (how the harness's were chosen).
+//   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- journal [--quick]
+//       the journal: write/read throughput across rolls vs one channel, roll latency, seek on 1,000 segments.
 // Other first arguments are roles this program plays as a child process of the harness.
 using System.Globalization;
 using BenchmarkDotNet.Running;
@@ -42,6 +44,8 @@ switch (args.FirstOrDefault())
         return PrefaultCost.Run(args.Length > 1 ? (int)Long(args[1]) : 1024, args.Length > 2 ? (int)Long(args[2]) : 32, args.Length > 3 ? (int)Long(args[3]) : 5);
     case "fasterlog-settings":
         return FasterLogSettingsProbe.Run(args.Length > 1 ? (int)Long(args[1]) : 32, args.Length > 2 ? Long(args[2]) : 4_000_000);
+    case "journal":
+        return JournalBench.Run(quick: args.Contains("--quick"));
     case "doorbell":
         return HarnessRun.RunDoorbell(quick: args.Contains("--quick"), output: args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault());
     case "async-wait":
@@ -61,6 +65,6 @@ switch (args.FirstOrDefault())
     case "uds-writer":
         return LatencyWorkloads.SocketWriter(args[1], Long(args[2]), (int)Long(args[3]));
     default:
-        Console.Error.WriteLine("usage: harness [--quick] [--out FILE] [--out-dir DIR] | doorbell [--quick] [--out FILE] | async-wait [--quick] [--idle-only] [--out FILE] | bdn [BenchmarkDotNet options] | path-cost [SIZE] [ROUNDS] | metrics-cost [SIZE] [ROUNDS] [PAIRS] | prefault-cost [MIB] [SIZE] [ROUNDS] | fasterlog-settings [SIZE] [RECORDS]");
+        Console.Error.WriteLine("usage: harness [--quick] [--out FILE] [--out-dir DIR] | doorbell [--quick] [--out FILE] | async-wait [--quick] [--idle-only] [--out FILE] | bdn [BenchmarkDotNet options] | path-cost [SIZE] [ROUNDS] | metrics-cost [SIZE] [ROUNDS] [PAIRS] | prefault-cost [MIB] [SIZE] [ROUNDS] | fasterlog-settings [SIZE] [RECORDS] | journal [--quick]");
         return 2;
 }

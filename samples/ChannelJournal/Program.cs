@@ -1,15 +1,18 @@
-// Producers push orders into a System.Threading.Channels channel; WriteAllAsync drains it into a
-// kekbit channel, a persistent journal flushed batch by batch. Afterwards the journal is replayed
-// from the file, as a restarted service would rebuild its state.
+// Producers push orders into a System.Threading.Channels channel; WriteAllAsync drains it into a Kekbit journal
+// (Kekbit.Journal: a folder of rolling segments), flushed batch by batch. Then the orders journaled since the last
+// run are replayed through a durable cursor, as a restarted service would catch up.
+//   dotnet run --project samples/ChannelJournal -c Release [FOLDER]
+// With a FOLDER, the journal stays there and every run continues where the last one left off (orders keep their
+// sequence numbers, the cursor replays only what is new). Without one it lives in a temporary folder, removed at the end.
 using System.Buffers.Binary;
 using System.Threading.Channels;
 using Kekbit.Core;
+using Kekbit.Journal;
 using Kekbit.Reactive;
 using Kekbit.Samples;
 
-using var sampleRoot = new SampleRoot("channel-journal"); // deleted with its channels when the program ends
-string root = sampleRoot.Path;
-const ulong journalId = 3;
+using var sampleRoot = args.Length > 0 ? null : new SampleRoot("channel-journal"); // temporary: deleted at the end
+string folder = args.Length > 0 ? args[0] : Path.Combine(sampleRoot!.Path, "orders");
 RecordEncoder<Order> encode = static (order, output) =>
 {
     Span<byte> bytes = output.GetSpan(16);
@@ -19,7 +22,9 @@ RecordEncoder<Order> encode = static (order, output) =>
 };
 
 var orders = Channel.CreateBounded<Order>(new BoundedChannelOptions(256) { SingleReader = true });
-ShmWriter journal = ShmWriter.Create(root, Metadata.Create(1, journalId, 1 << 20, 16, 10_000, TickUnit.Millis));
+// Small segments (64 KiB) so that a run rolls a few times; a real journal keeps the 64 MiB default.
+JournalWriter journal = JournalWriter.Open(folder, new JournalWriterOptions { SegmentCapacity = 64 << 10 });
+Console.WriteLine($"Journal {folder}: continuing at order {journal.NextSequence}, segment {journal.Segment}.");
 
 // The pipe: closes the journal when the orders channel completes.
 Task<long> journaling = orders.Reader.WriteAllAsync(journal, encode, new SinkOptions<Order> { FlushEachBatch = true });
@@ -33,19 +38,20 @@ Task[] producers = [.. Enumerable.Range(0, 4).Select(producer => Task.Run(async 
 }))];
 await Task.WhenAll(producers);
 orders.Writer.Complete();
-Console.WriteLine($"Journaled {await journaling} orders.");
+Console.WriteLine($"Journaled {await journaling} orders ({journal.Rolls} rolls).");
 
-// Replay: read the journal back from the file.
-using ShmReader replay = ShmReader.Open(root, journalId);
+// Catch up: the durable cursor "replay" resumes after what the last run committed.
+using JournalReader replay = JournalReader.OpenCursor(folder, "replay");
 long count = 0;
 long totalCents = 0;
-await foreach (Record record in replay.ReadAllAsync())
+for (ReadResult read = replay.TryRead(); read.IsRecord; read = replay.TryRead())
 {
     count++;
-    totalCents += BinaryPrimitives.ReadInt64LittleEndian(record.Span[8..]);
+    totalCents += BinaryPrimitives.ReadInt64LittleEndian(read.Span[8..]);
 }
 
-Console.WriteLine($"Replayed {count} orders worth {totalCents / 100.0:F2}.");
+replay.Commit();
+Console.WriteLine($"Replayed {count} orders worth {totalCents / 100.0:F2} (orders {replay.NextSequence - count} to {replay.NextSequence - 1}).");
 return count == 10_000 ? 0 : 1;
 
 internal readonly record struct Order(long Id, long AmountCents);

@@ -1,0 +1,204 @@
+using System.Diagnostics;
+using System.Globalization;
+using Kekbit.Core;
+using Kekbit.Journal;
+using Kekbit.TestSupport;
+
+namespace Kekbit.Benchmarks.Harness;
+
+/// <summary>
+/// The journal's figures (issue 13): write and read throughput across rolls against one channel of the same segment size,
+/// in the same run; roll latency (the write that rolls); seek by sequence and by time on a journal of 1,000 segments.
+/// </summary>
+internal static class JournalBench
+{
+    private const int SegmentCapacity = 64 << 20;
+
+    public static int Run(bool quick)
+    {
+        if (Environment.GetEnvironmentVariable("KJ_ROLLS") is not null)
+        {
+            RollLatency(100);
+            return 0;
+        }
+
+        int segments = quick ? 2 : 4;
+        Console.WriteLine("| workload | records | channels created before timing (M rec/s) | channels created and pre-touched in the timed loop (M rec/s) | journal across rolls (M rec/s) | journal vs the first / the second |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+        foreach (int size in new[] { 32, 1024 })
+        {
+            long perSegment = SegmentCapacity / RecordLayout.RecordSize(size) - 2;
+            long records = perSegment * segments;
+            (double channelWrite, double channelRead) = BestOf(quick ? 1 : 3, () => Channel(size, perSegment, segments, createInLoop: false));
+            (double inLoopWrite, double inLoopRead) = BestOf(quick ? 1 : 3, () => Channel(size, perSegment, segments, createInLoop: true));
+            (double journalWrite, double journalRead) = BestOf(quick ? 1 : 3, () => Journal(size, records));
+            Console.WriteLine(Row($"write {size} B", records, channelWrite, inLoopWrite, journalWrite));
+            Console.WriteLine(Row($"read {size} B", records, channelRead, inLoopRead, journalRead));
+        }
+
+        RollLatency(quick ? 100 : 1_000);
+        Seek(quick ? 100 : 1_000);
+        return 0;
+    }
+
+    private static string Row(string name, long records, double channel, double inLoop, double journal) =>
+        string.Create(CultureInfo.InvariantCulture, $"| {name} | {records:N0} | {channel / 1e6:F1} | {inLoop / 1e6:F1} | {journal / 1e6:F1} | {100 * journal / channel:F0} % / {100 * journal / inLoop:F0} % |");
+
+    private static (double Write, double Read) BestOf(int rounds, Func<(double, double)> run)
+    {
+        (double write, double read) = (0, 0);
+        for (int i = 0; i < rounds; i++)
+        {
+            (double w, double r) = run();
+            write = Math.Max(write, w);
+            read = Math.Max(read, r);
+        }
+
+        return (write, read);
+    }
+
+    /// <summary>One channel per segment's worth of records, each pre-touched and created before timing (the journal creates ahead too).</summary>
+    private static (double Write, double Read) Channel(int size, long perSegment, int segments, bool createInLoop)
+    {
+        using var root = new TempRoot("kekbit-journal-bench");
+        byte[] payload = new byte[size];
+        var writers = new ShmWriter[segments];
+        ShmWriter Create(int s) => ShmWriter.Create(root.Path, Metadata.Create(1, (ulong)s, SegmentCapacity, 2048, 30_000, TickUnit.Millis), options: new ShmWriterOptions { PreTouch = true });
+        for (int s = 0; s < segments && !createInLoop; s++)
+        {
+            writers[s] = Create(s);
+        }
+
+        long start = Stopwatch.GetTimestamp();
+        for (int s = 0; s < segments; s++)
+        {
+            ShmWriter writer = createInLoop ? writers[s] = Create(s) : writers[s];
+            for (long i = 0; i < perSegment; i++)
+            {
+                writer.Write(payload);
+            }
+        }
+
+        double write = perSegment * segments / Stopwatch.GetElapsedTime(start).TotalSeconds;
+        foreach (ShmWriter writer in writers)
+        {
+            writer.Dispose();
+        }
+
+        long read = 0;
+        start = Stopwatch.GetTimestamp();
+        for (int s = 0; s < segments; s++)
+        {
+            using ShmReader reader = ShmReader.Open(root.Path, (ulong)s);
+            while (reader.TryRead().IsRecord)
+            {
+                read++;
+            }
+        }
+
+        return (write, read / Stopwatch.GetElapsedTime(start).TotalSeconds);
+    }
+
+    private static (double Write, double Read) Journal(int size, long records)
+    {
+        using var root = new TempRoot("kekbit-journal-bench");
+        byte[] payload = new byte[size];
+        string folder = Path.Combine(root.Path, "journal");
+        double write;
+        using (var journal = JournalWriter.Open(folder, new JournalWriterOptions { SegmentCapacity = SegmentCapacity, MaxRecordLength = 2048 }))
+        {
+            Thread.Sleep(500); // let the segment created ahead finish its pre-touch, as the channels had theirs before timing
+            long start = Stopwatch.GetTimestamp();
+            for (long i = 0; i < records; i++)
+            {
+                journal.Write(payload);
+            }
+
+            write = records / Stopwatch.GetElapsedTime(start).TotalSeconds;
+        }
+
+        using var reader = JournalReader.Open(folder);
+        long read = 0;
+        long begin = Stopwatch.GetTimestamp();
+        while (reader.TryRead().IsRecord)
+        {
+            read++;
+        }
+
+        return (write, read / Stopwatch.GetElapsedTime(begin).TotalSeconds);
+    }
+
+    /// <summary>The duration of each write that rolled, with 1 MiB segments (retention keeps 8), 256-byte records.</summary>
+    private static void RollLatency(int rolls)
+    {
+        using var root = new TempRoot("kekbit-journal-bench");
+        byte[] payload = new byte[256];
+        var options = new JournalWriterOptions { SegmentCapacity = 1 << 20, Retention = new JournalRetentionPolicy { MaxSegments = 8 } };
+        var rollTimes = new List<double>(rolls);
+        var writeTimes = new List<double>(1 << 20);
+        using (var journal = JournalWriter.Open(Path.Combine(root.Path, "journal"), options))
+        {
+            while (journal.Rolls < rolls)
+            {
+                long before = journal.Rolls;
+                long start = Stopwatch.GetTimestamp();
+                journal.Write(payload);
+                double us = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+                (journal.Rolls != before ? rollTimes : writeTimes).Add(us);
+                if (journal.Rolls != before)
+                {
+                    Thread.Sleep(2); // a steady writer: the next segment's creation ahead (and retention) runs meanwhile
+                }
+            }
+        }
+
+        rollTimes.Sort();
+        Console.WriteLine();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Roll latency (the write that rolls; 1 MiB segments, pre-touched ahead, the old segment closes in the background), {rollTimes.Count:N0} rolls: p50 {P(rollTimes, 0.5):F1} µs, p99 {P(rollTimes, 0.99):F1} µs, p99.9 {P(rollTimes, 0.999):F1} µs, max {rollTimes[^1]:F1} µs"));
+    }
+
+    /// <summary>Seek by sequence and by time on a journal of <paramref name="segmentCount"/> 16 KiB segments.</summary>
+    private static void Seek(int segmentCount)
+    {
+        using var root = new TempRoot("kekbit-journal-bench");
+        string folder = Path.Combine(root.Path, "journal");
+        byte[] payload = new byte[64];
+        long records;
+        DateTimeOffset first, last;
+        using (var journal = JournalWriter.Open(folder, new JournalWriterOptions { SegmentCapacity = 16384, PreTouch = false, Timestamps = true }))
+        {
+            first = DateTimeOffset.UtcNow;
+            while (journal.Segment < segmentCount)
+            {
+                journal.Write(payload);
+            }
+
+            last = DateTimeOffset.UtcNow;
+            records = journal.NextSequence;
+        }
+
+        var random = new Random(13);
+        const int Seeks = 200;
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < Seeks; i++)
+        {
+            using var reader = JournalReader.Open(folder, JournalStart.AtSequence(random.NextInt64(records)));
+            reader.TryRead();
+        }
+
+        double bySequence = Stopwatch.GetElapsedTime(start).TotalMicroseconds / Seeks;
+        start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < Seeks; i++)
+        {
+            using var reader = JournalReader.Open(folder, JournalStart.AtTime(first + (last - first) * random.NextDouble()));
+            reader.TryRead();
+        }
+
+        double byTime = Stopwatch.GetElapsedTime(start).TotalMicroseconds / Seeks;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Seek on a journal of {segmentCount:N0} segments ({records:N0} records of 72 bytes), open + seek + first read, mean of {Seeks}: by sequence {bySequence:F0} µs, by time {byTime:F0} µs"));
+    }
+
+    private static double P(List<double> sorted, double quantile) => sorted[Math.Min(sorted.Count - 1, (int)(sorted.Count * quantile))];
+}
