@@ -3,6 +3,7 @@ using System.Globalization;
 using HdrHistogram;
 using Kekbit.Core;
 using Kekbit.Core.Internal;
+using Kekbit.Reactive;
 using Kekbit.TestSupport;
 
 namespace Kekbit.Benchmarks.Harness;
@@ -60,7 +61,7 @@ internal static class AsyncWaitWorkloads
 
             (TimeSpan cpu, TimeSpan wall, int threads, int waiterThreads, TimeSpan waiterCpu) = MeasureIdleReaders(scratch, firstChannelId, channels, duration);
             report.AddIdle(string.Create(CultureInfo.InvariantCulture,
-                $"{channels:N0} channels, each awaited by an idle WaitForDataAsync loop: whole process ({threads} threads, {waiterThreads} of them doorbell waiters)"), cpu, wall);
+                $"{channels:N0} channels, each followed by an idle await foreach over ReadAllAsync(): whole process ({threads} threads, {waiterThreads} of them doorbell waiters)"), cpu, wall);
             report.AddIdle("the same, doorbell waiter threads only", waiterCpu, wall);
         }
         finally
@@ -129,9 +130,8 @@ internal static class AsyncWaitWorkloads
     }
 
     /// <summary>
-    /// Role of the child for <see cref="MeasureIdleReaders"/>: opens the channels, starts one async loop per channel
-    /// awaiting <see cref="ShmReader.WaitForDataAsync"/> (each wait with the time left as its timeout, as a loop with a
-    /// deadline would), lets them settle, then measures its CPU time over <paramref name="milliseconds"/>; prints
+    /// Role of the child for <see cref="MeasureIdleReaders"/>: opens the channels, starts one
+    /// <c>await foreach</c> over <c>ReadAllAsync()</c> per channel (defaults: the doorbell idle strategy), lets them settle, then measures its CPU time over <paramref name="milliseconds"/>; prints
     /// "IDLE cpuTicks wallTicks threads waiterThreads waiterCpuTicks".
     /// </summary>
     public static int IdleReaders(string root, ulong firstChannelId, int channels, double milliseconds)
@@ -184,17 +184,28 @@ internal static class AsyncWaitWorkloads
         return total;
     }
 
-    // Each idle wait's timeout: 1 s, as the default doorbell idle strategy's longest sleep, so every waiter times out and
-    // waits again once a second (KEKBIT_IDLE_WAIT_MS overrides it).
-    private static readonly TimeSpan WaitTimeout = TimeSpan.FromMilliseconds(
-        double.TryParse(Environment.GetEnvironmentVariable("KEKBIT_IDLE_WAIT_MS"), CultureInfo.InvariantCulture, out double ms) ? ms : 1000);
+    // Each loop is what a user writes: await foreach over ReadAllAsync() with its defaults (the doorbell idle strategy,
+    // whose waits run on the process-wide waiter). KEKBIT_IDLE_WAIT_MS=N makes the loops await WaitForDataAsync with an
+    // N ms timeout instead, to show what the wait's length costs.
+    private static readonly TimeSpan? WaitTimeout =
+        double.TryParse(Environment.GetEnvironmentVariable("KEKBIT_IDLE_WAIT_MS"), CultureInfo.InvariantCulture, out double ms) ? TimeSpan.FromMilliseconds(ms) : null;
 
     private static async Task IdleLoop(ShmReader reader, CancellationToken stop)
     {
         try
         {
-            while (!await reader.WaitForDataAsync(WaitTimeout, stop).ConfigureAwait(false))
+            if (WaitTimeout is { } timeout)
             {
+                while (!await reader.WaitForDataAsync(timeout, stop).ConfigureAwait(false))
+                {
+                }
+
+                return;
+            }
+
+            await foreach (Record record in reader.ReadAllAsync(stop).ConfigureAwait(false))
+            {
+                GC.KeepAlive(record);
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
