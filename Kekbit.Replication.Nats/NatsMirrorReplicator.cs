@@ -27,7 +27,7 @@ public sealed class NatsMirrorReplicator : BackgroundService
     private long _caughtUpTicks;
     private long _recoveries;
     private int _running;
-    private int _connected;
+    private NatsConnection? _connection;
     private ReplicationException? _fault;
 
     /// <summary>Creates a mirror; nothing happens until it is started.</summary>
@@ -50,7 +50,7 @@ public sealed class NatsMirrorReplicator : BackgroundService
         {
             Stream = _options.Stream,
             IsRunning = Volatile.Read(ref _running) == 1,
-            IsConnected = Volatile.Read(ref _connected) == 1,
+            IsConnected = Volatile.Read(ref _connection)?.ConnectionState == NatsConnectionState.Open,
             LastReplicatedSequence = Interlocked.Read(ref _lastWritten),
             LagRecords = pending,
             Lag = pending == 0 ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Environment.TickCount64 - Interlocked.Read(ref _caughtUpTicks)),
@@ -80,7 +80,7 @@ public sealed class NatsMirrorReplicator : BackgroundService
         finally
         {
             Volatile.Write(ref _running, 0);
-            Volatile.Write(ref _connected, 0);
+            Volatile.Write(ref _connection, null);
         }
     }
 
@@ -88,6 +88,7 @@ public sealed class NatsMirrorReplicator : BackgroundService
     {
         NatsConnectionOptions connection = _options.Connection;
         await using var nats = new NatsConnection(connection.ToNatsOpts());
+        Volatile.Write(ref _connection, nats);
         try
         {
             await nats.ConnectAsync().AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -134,7 +135,6 @@ public sealed class NatsMirrorReplicator : BackgroundService
                 }
                 catch (Exception e) when (e is not ReplicationException && NatsFailures.IsTransient(e) && !cancellationToken.IsCancellationRequested)
                 {
-                    Volatile.Write(ref _connected, 0);
                     failures++;
                     if (failures > _options.MaxRetries)
                     {
@@ -198,7 +198,6 @@ public sealed class NatsMirrorReplicator : BackgroundService
             DeliverPolicy = ConsumerConfigDeliverPolicy.ByStartSequence,
             OptStartSeq = start,
         }, cancellationToken).ConfigureAwait(false);
-        Volatile.Write(ref _connected, 1);
         Log.Resuming(_logger, _options.Stream, writer.NextSequence, start);
 
         Guid? origin = null;

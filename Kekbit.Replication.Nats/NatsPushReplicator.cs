@@ -29,7 +29,7 @@ public sealed class NatsPushReplicator : BackgroundService
     private long _caughtUpTicks;
     private long _recoveries;
     private int _running;
-    private int _connected;
+    private NatsConnection? _connection;
     private ReplicationException? _fault;
 
     /// <summary>Creates a replicator; nothing happens until it is started.</summary>
@@ -54,7 +54,7 @@ public sealed class NatsPushReplicator : BackgroundService
         {
             Stream = _options.Stream,
             IsRunning = Volatile.Read(ref _running) == 1,
-            IsConnected = Volatile.Read(ref _connected) == 1,
+            IsConnected = Volatile.Read(ref _connection)?.ConnectionState == NatsConnectionState.Open,
             LastReplicatedSequence = lastAcked,
             LagRecords = lag,
             Lag = lag == 0 ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Environment.TickCount64 - Interlocked.Read(ref _caughtUpTicks)),
@@ -102,7 +102,7 @@ public sealed class NatsPushReplicator : BackgroundService
         finally
         {
             Volatile.Write(ref _running, 0);
-            Volatile.Write(ref _connected, 0);
+            Volatile.Write(ref _connection, null);
         }
     }
 
@@ -110,6 +110,7 @@ public sealed class NatsPushReplicator : BackgroundService
     {
         NatsConnectionOptions connection = _options.Connection;
         await using var nats = new NatsConnection(connection.ToNatsOpts());
+        Volatile.Write(ref _connection, nats);
         await ConnectAsync(nats, cancellationToken).ConfigureAwait(false);
         var js = new NatsJSContext(nats);
         await EnsureStreamAsync(js, cancellationToken).ConfigureAwait(false);
@@ -133,14 +134,12 @@ public sealed class NatsPushReplicator : BackgroundService
                 try
                 {
                     (ulong streamLast, long next) = await ReconcileAsync(js, reader, cancellationToken).ConfigureAwait(false);
-                    Volatile.Write(ref _connected, 1);
-                    Log.Resuming(_logger, _options.Stream, next, streamLast);
+                                Log.Resuming(_logger, _options.Stream, next, streamLast);
                     await PumpAsync(js, reader, streamLast, next, () => failures = 0, cancellationToken).ConfigureAwait(false);
                     return;
                 }
                 catch (Exception e) when (e is not ReplicationException && NatsFailures.IsTransient(e) && !cancellationToken.IsCancellationRequested)
                 {
-                    Volatile.Write(ref _connected, 0);
                     if (NatsFailures.IsAuthentication(e))
                     {
                         throw NatsFailures.Connect(e, connection.DisplayUrl);
