@@ -51,6 +51,17 @@ internal static class ReplicationTestSupport
         }
     }
 
+    /// <summary>Polls an asynchronous <paramref name="condition"/> until true or the deadline passes.</summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, int seconds = 60)
+    {
+        DateTime deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
+            await Task.Delay(10);
+        }
+    }
+
     /// <summary>Every message of the stream, in order: (journal sequence header, payload).</summary>
     public static async Task<List<(long Sequence, byte[] Payload)>> ReadStreamAsync(string url, string stream)
     {
