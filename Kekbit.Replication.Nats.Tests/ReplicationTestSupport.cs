@@ -1,3 +1,4 @@
+using Kekbit.TestSupport;
 using System.Buffers.Binary;
 using Kekbit.Core;
 using Kekbit.Journal;

@@ -63,6 +63,54 @@ public sealed class NatsPushReplicator : BackgroundService
         };
     }
 
+    /// <summary>
+    /// The replication status of a journal and a stream without running a replicator (for tools and health checks): the
+    /// last journal sequence the stream holds, the journal's records not in the stream, and how long ago the stream
+    /// received its last message when records are missing.
+    /// </summary>
+    /// <param name="options">The journal, the stream and the connection.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The status (not running).</returns>
+    /// <exception cref="ReplicationException">The server cannot be reached, refuses the credentials, or the stream is missing or foreign.</exception>
+    public static async Task<ReplicationStatus> QueryStatusAsync(NatsPushOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        await using var nats = new NatsConnection(options.Connection.ToNatsOpts() with { MaxReconnectRetry = 0 });
+        try
+        {
+            await nats.ConnectAsync().AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (NatsException e)
+        {
+            throw NatsFailures.Connect(e, options.Connection.DisplayUrl);
+        }
+
+        var js = new NatsJSContext(nats);
+        StreamState state;
+        try
+        {
+            state = await StreamTail.StateAsync(js, options.Stream, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NatsJSApiException e) when (e.Error.ErrCode == NatsFailures.StreamNotFound)
+        {
+            throw new ReplicationException(ReplicationError.StreamNotFound, $"Stream '{options.Stream}' does not exist.", e);
+        }
+
+        long last = state.Messages == 0 ? -1 : (await StreamTail.ReadAsync(js, options.Stream, state.LastSeq, cancellationToken).ConfigureAwait(false)).Sequence;
+        long lag = Math.Max(0, JournalHead(options.JournalFolder) - (last + 1));
+        TimeSpan since = state.Messages > 0 && DateTimeOffset.TryParse(state.LastTs, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out DateTimeOffset lastTime)
+            ? DateTimeOffset.UtcNow - lastTime
+            : TimeSpan.Zero;
+        return new ReplicationStatus
+        {
+            Stream = options.Stream,
+            LastReplicatedSequence = last,
+            LagRecords = lag,
+            Lag = lag == 0 ? TimeSpan.Zero : (since < TimeSpan.Zero ? TimeSpan.Zero : since),
+        };
+    }
+
     /// <summary>The sequence the journal's next record will get (its end), or 0 for an empty or missing journal.</summary>
     internal static long JournalHead(string folder)
     {

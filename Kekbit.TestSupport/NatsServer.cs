@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Kekbit.Replication.Nats.Tests;
+namespace Kekbit.TestSupport;
 
 /// <summary>
 /// A real nats-server with JetStream on 127.0.0.1, a free port and a temporary store folder. Starting fails the test
