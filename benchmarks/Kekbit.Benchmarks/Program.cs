@@ -9,6 +9,8 @@
 //       ns per record of a span write, an encoder write and a TryRead, best of ROUNDS (default 32 B, 15 rounds).
 //   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- journal [--quick]
 //       the journal: write/read throughput across rolls vs one channel, roll latency, seek on 1,000 segments.
+//   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- replication [--quick]
+//       push replicator vs a plain NATS.Net JetStream publish loop (same window), origin-to-mirror latency (needs nats-server).
 // Other first arguments are roles this program plays as a child process of the harness.
 using System.Globalization;
 using BenchmarkDotNet.Running;
@@ -27,6 +29,8 @@ switch (args.FirstOrDefault())
         return PathCost.Run(args.Length > 1 ? (int)Long(args[1]) : 32, args.Length > 2 ? (int)Long(args[2]) : 15);
     case "journal":
         return JournalBench.Run(quick: args.Contains("--quick"));
+    case "replication":
+        return ReplicationBench.Run(quick: args.Contains("--quick"));
     case "doorbell":
         return HarnessRun.RunDoorbell(quick: args.Contains("--quick"), output: args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault());
     case "futex-pong":
