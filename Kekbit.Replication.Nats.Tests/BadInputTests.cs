@@ -76,6 +76,11 @@ public sealed class BadInputTests
         ReplicationException refused = await FailsAsync(badCredentials);
         Assert.Equal(ReplicationError.AuthenticationFailed, refused.Error);
         Assert.DoesNotContain("wrong-password", refused.ToString(), StringComparison.Ordinal);
+        var withSecrets = new NatsConnectionOptions { Url = "nats://kekbit:url-secret@127.0.0.1:1", Password = "wrong-password", Token = "token-secret" };
+        string printed = (Push(secured, origin) with { Connection = withSecrets }).ToString();
+        Assert.DoesNotContain("wrong-password", printed, StringComparison.Ordinal);
+        Assert.DoesNotContain("token-secret", printed, StringComparison.Ordinal);
+        Assert.DoesNotContain("url-secret", printed, StringComparison.Ordinal);
 
         // The right credentials work.
         using var allowed = new NatsPushReplicator(Push(secured, origin) with { Connection = wrong with { Password = "right-password" } });

@@ -1,3 +1,4 @@
+using System.Text;
 using NATS.Client.Core;
 
 namespace Kekbit.Replication.Nats;
@@ -43,6 +44,24 @@ public sealed record NatsConnectionOptions
 
     /// <summary>How long a request (a publish acknowledgement, a stream query) may take before it is retried.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Writes the options for logs with every secret redacted (the compiler's record printing would show the password).</summary>
+    private bool PrintMembers(StringBuilder builder)
+    {
+        builder.Append("Url = ").Append(DisplayUrl)
+            .Append(", Name = ").Append(Name)
+            .Append(", CredentialsFile = ").Append(CredentialsFile)
+            .Append(", User = ").Append(User)
+            .Append(", Password = ").Append(Password is null ? "" : "***")
+            .Append(", Token = ").Append(Token is null ? "" : "***")
+            .Append(", RequireTls = ").Append(RequireTls)
+            .Append(", TlsCaFile = ").Append(TlsCaFile)
+            .Append(", TlsCertFile = ").Append(TlsCertFile)
+            .Append(", TlsKeyFile = ").Append(TlsKeyFile)
+            .Append(", ConnectTimeout = ").Append(ConnectTimeout)
+            .Append(", RequestTimeout = ").Append(RequestTimeout);
+        return true;
+    }
 
     /// <summary>The URL without any user information, for logs and messages.</summary>
     internal string DisplayUrl => Uri.TryCreate(Url, UriKind.Absolute, out Uri? uri) && uri.UserInfo.Length > 0
