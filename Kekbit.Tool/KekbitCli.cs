@@ -52,6 +52,7 @@ internal static class KekbitCli
         root.Subcommands.Add(WriteCommand.Create(console));
         root.Subcommands.Add(VerifyCommand.Create(console));
         root.Subcommands.Add(BenchCommand.Create(console));
+        root.Subcommands.Add(ReplicateCommand.Create(console));
         return root;
     }
 

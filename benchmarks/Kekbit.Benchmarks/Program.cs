@@ -21,6 +21,8 @@
 //       FasterLog's enqueue, group-commit and scan rates under several memory and page sizes (how the harness's were chosen).
 //   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- journal [--quick]
 //       the journal: write/read throughput across rolls vs one channel, roll latency, seek on 1,000 segments.
+//   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- replication [--quick]
+//       push replicator vs a plain NATS.Net JetStream publish loop (same window), origin-to-mirror latency (needs nats-server).
 // Other first arguments are roles this program plays as a child process of the harness.
 using System.Globalization;
 using BenchmarkDotNet.Running;
@@ -46,6 +48,8 @@ switch (args.FirstOrDefault())
         return FasterLogSettingsProbe.Run(args.Length > 1 ? (int)Long(args[1]) : 32, args.Length > 2 ? Long(args[2]) : 4_000_000);
     case "journal":
         return JournalBench.Run(quick: args.Contains("--quick"));
+    case "replication":
+        return ReplicationBench.Run(quick: args.Contains("--quick"));
     case "doorbell":
         return HarnessRun.RunDoorbell(quick: args.Contains("--quick"), output: args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault());
     case "async-wait":

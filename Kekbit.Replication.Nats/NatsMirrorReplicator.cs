@@ -1,0 +1,260 @@
+using Kekbit.Core;
+using Kekbit.Journal;
+using Kekbit.Replication.Nats.Internal;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+
+namespace Kekbit.Replication.Nats;
+
+/// <summary>
+/// Consumes a stream written by <see cref="NatsPushReplicator"/> into a local journal that keeps the origin's
+/// sequence numbers: record n of the origin is record n of the mirror. It resumes from its own journal's end, so a
+/// killed mirror continues without duplicates or gaps (what it wrote survives a process kill; it is flushed to disk
+/// every <see cref="NatsMirrorOptions.FlushInterval"/> and on stop). A message without Kekbit headers, another
+/// journal's records or a gap stop it with a <see cref="ReplicationException"/> before anything is written. A hosted
+/// service: <see cref="BackgroundService.StartAsync"/> starts it, <see cref="BackgroundService.StopAsync"/> stops it.
+/// </summary>
+public sealed class NatsMirrorReplicator : BackgroundService
+{
+    private readonly NatsMirrorOptions _options;
+    private readonly ILogger _logger;
+    private long _lastWritten = -1;
+    private long _pending;
+    private long _caughtUpTicks;
+    private long _recoveries;
+    private int _running;
+    private NatsConnection? _connection;
+    private ReplicationException? _fault;
+
+    /// <summary>Creates a mirror; nothing happens until it is started.</summary>
+    /// <param name="options">Which stream to mirror into which folder.</param>
+    /// <param name="logger">Where progress and recoveries are logged (never a secret); null for none.</param>
+    public NatsMirrorReplicator(NatsMirrorOptions options, ILogger<NatsMirrorReplicator>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _caughtUpTicks = Environment.TickCount64;
+    }
+
+    /// <summary>The progress now: the last origin sequence the mirror journal holds, and the messages the stream holds beyond it.</summary>
+    public ReplicationStatus GetStatus()
+    {
+        long pending = Interlocked.Read(ref _pending);
+        return new ReplicationStatus
+        {
+            Stream = _options.Stream,
+            IsRunning = Volatile.Read(ref _running) == 1,
+            IsConnected = Volatile.Read(ref _connection)?.ConnectionState == NatsConnectionState.Open,
+            LastReplicatedSequence = Interlocked.Read(ref _lastWritten),
+            LagRecords = pending,
+            Lag = pending == 0 ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Environment.TickCount64 - Interlocked.Read(ref _caughtUpTicks)),
+            Recoveries = Interlocked.Read(ref _recoveries),
+            Fault = Volatile.Read(ref _fault),
+        };
+    }
+
+    /// <summary>Mirrors until <paramref name="stoppingToken"/> is cancelled or a failure retrying cannot fix (thrown as <see cref="ReplicationException"/>).</summary>
+    /// <param name="stoppingToken">Stops the mirror (the journal is flushed first).</param>
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        Volatile.Write(ref _running, 1);
+        try
+        {
+            await RunAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (ReplicationException e)
+        {
+            Volatile.Write(ref _fault, e);
+            Log.Stopped(_logger, e, _options.JournalFolder, _options.Stream, e.Error);
+            throw;
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            Volatile.Write(ref _running, 0);
+            Volatile.Write(ref _connection, null);
+        }
+    }
+
+    private async Task RunAsync(CancellationToken cancellationToken)
+    {
+        NatsConnectionOptions connection = _options.Connection;
+        await using var nats = new NatsConnection(connection.ToNatsOpts());
+        Volatile.Write(ref _connection, nats);
+        try
+        {
+            await nats.ConnectAsync().AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (NatsException e)
+        {
+            throw NatsFailures.Connect(e, connection.DisplayUrl);
+        }
+
+        var js = new NatsJSContext(nats);
+        try
+        {
+            await js.GetStreamAsync(_options.Stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (NatsJSApiException e) when (e.Error.ErrCode == NatsFailures.StreamNotFound)
+        {
+            throw new ReplicationException(ReplicationError.StreamNotFound, $"Stream '{_options.Stream}' does not exist.", e);
+        }
+
+        // Check the stream before the journal exists, so bad input leaves nothing behind locally.
+        await CheckFirstMessageAsync(js, cancellationToken).ConfigureAwait(false);
+
+        JournalWriter writer;
+        try
+        {
+            writer = JournalWriter.Open(_options.JournalFolder, _options.WriterOptions);
+        }
+        catch (JournalException e)
+        {
+            throw new ReplicationException(ReplicationError.JournalFailed, $"The mirror journal {_options.JournalFolder} could not be opened: {e.Message}", e);
+        }
+
+        using (writer)
+        {
+            Interlocked.Exchange(ref _lastWritten, writer.NextSequence - 1);
+            int failures = 0;
+            while (true)
+            {
+                try
+                {
+                    await ConsumeAsync(js, writer, () => failures = 0, cancellationToken).ConfigureAwait(false);
+                    writer.Flush();
+                    return;
+                }
+                catch (Exception e) when (e is not ReplicationException && NatsFailures.IsTransient(e) && !cancellationToken.IsCancellationRequested)
+                {
+                    failures++;
+                    if (failures > _options.MaxRetries)
+                    {
+                        throw new ReplicationException(ReplicationError.ServerUnreachable,
+                            $"Consuming stream '{_options.Stream}' at {connection.DisplayUrl} failed {failures} times in a row.", e);
+                    }
+
+                    Interlocked.Increment(ref _recoveries);
+                    TimeSpan wait = Backoff.Delay(_options.InitialBackoff, _options.MaxBackoff, failures);
+                    Log.Retrying(_logger, _options.Stream, e.Message, failures, _options.MaxRetries, (long)wait.TotalMilliseconds);
+                    await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    writer.Flush();
+                    return;
+                }
+            }
+        }
+    }
+
+    private async Task CheckFirstMessageAsync(NatsJSContext js, CancellationToken cancellationToken)
+    {
+        StreamState state = await StreamTail.StateAsync(js, _options.Stream, cancellationToken).ConfigureAwait(false);
+        if (state.Messages > 0)
+        {
+            await StreamTail.ReadAsync(js, _options.Stream, state.FirstSeq, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The stream sequence that holds journal sequence <paramref name="next"/> (records are dense in the stream), or the first one to try.</summary>
+    private async Task<ulong> LocateAsync(NatsJSContext js, long next, CancellationToken cancellationToken)
+    {
+        StreamState state = await StreamTail.StateAsync(js, _options.Stream, cancellationToken).ConfigureAwait(false);
+        if (state.Messages == 0)
+        {
+            return Math.Max(1, state.LastSeq + 1);
+        }
+
+        ReplicatedMessage first = await StreamTail.ReadAsync(js, _options.Stream, state.FirstSeq, cancellationToken).ConfigureAwait(false);
+        if (next <= first.Sequence)
+        {
+            return state.FirstSeq;
+        }
+
+        ulong candidate = state.FirstSeq + (ulong)(next - first.Sequence);
+        if (candidate > state.LastSeq)
+        {
+            return Math.Min(candidate, state.LastSeq + 1);
+        }
+
+        ReplicatedMessage found = await StreamTail.ReadAsync(js, _options.Stream, candidate, cancellationToken).ConfigureAwait(false);
+        return found.Sequence == next ? candidate : state.FirstSeq;
+    }
+
+    private async Task ConsumeAsync(NatsJSContext js, JournalWriter writer, Action progressed, CancellationToken cancellationToken)
+    {
+        ulong start = await LocateAsync(js, writer.NextSequence, cancellationToken).ConfigureAwait(false);
+        INatsJSConsumer consumer = await js.CreateOrderedConsumerAsync(_options.Stream, new NatsJSOrderedConsumerOpts
+        {
+            DeliverPolicy = ConsumerConfigDeliverPolicy.ByStartSequence,
+            OptStartSeq = start,
+        }, cancellationToken).ConfigureAwait(false);
+        Log.Resuming(_logger, _options.Stream, writer.NextSequence, start);
+
+        Guid? origin = null;
+        long lastFlush = Environment.TickCount64;
+        long flushEvery = (long)_options.FlushInterval.TotalMilliseconds;
+        bool empty = writer.NextSequence == 0;
+        await foreach (NatsJSMsg<byte[]> msg in consumer.ConsumeAsync<byte[]>(cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (!ReplicatedMessage.TryParse(msg.Headers, out ReplicatedMessage message))
+            {
+                throw new ReplicationException(ReplicationError.ForeignMessages,
+                    $"Stream '{_options.Stream}' holds a message (stream sequence {msg.Metadata?.Sequence.Stream}, subject '{msg.Subject}') that Kekbit replication did not write.");
+            }
+
+            if (origin is { } known && known != message.JournalId)
+            {
+                throw new ReplicationException(ReplicationError.Diverged,
+                    $"Stream '{_options.Stream}' mixes records of journals {known:N} and {message.JournalId:N}.");
+            }
+
+            origin = message.JournalId;
+            long next = writer.NextSequence;
+            if (message.Sequence < next)
+            {
+                continue; // already mirrored (a resume that started early)
+            }
+
+            if (message.Sequence > next)
+            {
+                throw empty && next == 0
+                    ? new ReplicationException(ReplicationError.StartSequenceMismatch,
+                        $"Stream '{_options.Stream}' starts at origin sequence {message.Sequence}; an empty mirror journal starts at 0 and would renumber the records.")
+                    : new ReplicationException(ReplicationError.Diverged,
+                        $"Stream '{_options.Stream}' gave origin sequence {message.Sequence} where the mirror journal {_options.JournalFolder} expects {next}: a gap.");
+            }
+
+            WriteResult written = writer.Write(msg.Data ?? []);
+            if (written.Status != WriteStatus.Success)
+            {
+                throw new ReplicationException(ReplicationError.JournalFailed,
+                    $"The mirror journal {_options.JournalFolder} refused origin sequence {message.Sequence}: {written.Status}.");
+            }
+
+            Interlocked.Exchange(ref _lastWritten, message.Sequence);
+            long pending = (long)(msg.Metadata?.NumPending ?? 0);
+            Interlocked.Exchange(ref _pending, pending);
+            if (pending == 0)
+            {
+                Interlocked.Exchange(ref _caughtUpTicks, Environment.TickCount64);
+            }
+
+            progressed();
+            if (Environment.TickCount64 - lastFlush >= flushEvery)
+            {
+                writer.Flush();
+                lastFlush = Environment.TickCount64;
+            }
+        }
+    }
+}

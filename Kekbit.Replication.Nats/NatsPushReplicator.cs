@@ -1,0 +1,427 @@
+using System.Globalization;
+using Kekbit.Core;
+using Kekbit.Journal;
+using Kekbit.Replication.Nats.Internal;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+
+namespace Kekbit.Replication.Nats;
+
+/// <summary>
+/// Publishes every record of a journal to a JetStream stream, one message per record, exactly once and in order.
+/// Each message carries the journal sequence (<see cref="ReplicationHeaders.Sequence"/>) and the journal id, a
+/// <c>Nats-Msg-Id</c> of both (the server drops repeats) and the stream sequence it expects last, so a stream
+/// written by anyone else is a <see cref="ReplicationException"/> rather than silent duplication. On start and after
+/// every failure it reads the stream's last message and continues after the journal sequence found there, so a
+/// killed replicator or a restarted server neither loses nor repeats a record. It only reads the journal: the
+/// journal's writer is never slowed. A hosted service: <see cref="BackgroundService.StartAsync"/> starts it,
+/// <see cref="BackgroundService.StopAsync"/> stops it after committing the cursor.
+/// </summary>
+public sealed class NatsPushReplicator : BackgroundService
+{
+    private readonly NatsPushOptions _options;
+    private readonly ILogger _logger;
+    private long _lastAcked = -1;
+    private long _caughtUpTicks;
+    private long _recoveries;
+    private int _running;
+    private NatsConnection? _connection;
+    private ReplicationException? _fault;
+
+    /// <summary>Creates a replicator; nothing happens until it is started.</summary>
+    /// <param name="options">What to replicate where.</param>
+    /// <param name="logger">Where progress and recoveries are logged (never a secret); null for none.</param>
+    public NatsPushReplicator(NatsPushOptions options, ILogger<NatsPushReplicator>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _caughtUpTicks = Environment.TickCount64;
+    }
+
+    /// <summary>The progress now: the last journal sequence the stream acknowledged, and the lag behind the journal's end.</summary>
+    public ReplicationStatus GetStatus()
+    {
+        long lastAcked = Interlocked.Read(ref _lastAcked);
+        long head = JournalHead(_options.JournalFolder);
+        long lag = Math.Max(0, head - (lastAcked + 1));
+        return new ReplicationStatus
+        {
+            Stream = _options.Stream,
+            IsRunning = Volatile.Read(ref _running) == 1,
+            IsConnected = Volatile.Read(ref _connection)?.ConnectionState == NatsConnectionState.Open,
+            LastReplicatedSequence = lastAcked,
+            LagRecords = lag,
+            Lag = lag == 0 ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Environment.TickCount64 - Interlocked.Read(ref _caughtUpTicks)),
+            Recoveries = Interlocked.Read(ref _recoveries),
+            Fault = Volatile.Read(ref _fault),
+        };
+    }
+
+    /// <summary>
+    /// The replication status of a journal and a stream without running a replicator (for tools and health checks): the
+    /// last journal sequence the stream holds, the journal's records not in the stream, and how long ago the stream
+    /// received its last message when records are missing.
+    /// </summary>
+    /// <param name="options">The journal, the stream and the connection.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The status (not running).</returns>
+    /// <exception cref="ReplicationException">The server cannot be reached, refuses the credentials, or the stream is missing or foreign.</exception>
+    public static async Task<ReplicationStatus> QueryStatusAsync(NatsPushOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        await using var nats = new NatsConnection(options.Connection.ToNatsOpts() with { MaxReconnectRetry = 0 });
+        try
+        {
+            await nats.ConnectAsync().AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (NatsException e)
+        {
+            throw NatsFailures.Connect(e, options.Connection.DisplayUrl);
+        }
+
+        var js = new NatsJSContext(nats);
+        StreamState state;
+        try
+        {
+            state = await StreamTail.StateAsync(js, options.Stream, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NatsJSApiException e) when (e.Error.ErrCode == NatsFailures.StreamNotFound)
+        {
+            throw new ReplicationException(ReplicationError.StreamNotFound, $"Stream '{options.Stream}' does not exist.", e);
+        }
+
+        long last = state.Messages == 0 ? -1 : (await StreamTail.ReadAsync(js, options.Stream, state.LastSeq, cancellationToken).ConfigureAwait(false)).Sequence;
+        long lag = Math.Max(0, JournalHead(options.JournalFolder) - (last + 1));
+        TimeSpan since = state.Messages > 0 && DateTimeOffset.TryParse(state.LastTs, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out DateTimeOffset lastTime)
+            ? DateTimeOffset.UtcNow - lastTime
+            : TimeSpan.Zero;
+        return new ReplicationStatus
+        {
+            Stream = options.Stream,
+            LastReplicatedSequence = last,
+            LagRecords = lag,
+            Lag = lag == 0 ? TimeSpan.Zero : (since < TimeSpan.Zero ? TimeSpan.Zero : since),
+        };
+    }
+
+    /// <summary>The sequence the journal's next record will get (its end), or 0 for an empty or missing journal.</summary>
+    internal static long JournalHead(string folder)
+    {
+        try
+        {
+            using JournalReader end = JournalReader.Open(folder, JournalStart.End);
+            return Math.Max(0, end.NextSequence);
+        }
+        catch (JournalException)
+        {
+            return 0;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>Replicates until <paramref name="stoppingToken"/> is cancelled or a failure retrying cannot fix (thrown as <see cref="ReplicationException"/>).</summary>
+    /// <param name="stoppingToken">Stops replication (the cursor is committed first).</param>
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        Volatile.Write(ref _running, 1);
+        try
+        {
+            await RunAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (ReplicationException e)
+        {
+            Volatile.Write(ref _fault, e);
+            Log.Stopped(_logger, e, _options.JournalFolder, _options.Stream, e.Error);
+            throw;
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            Volatile.Write(ref _running, 0);
+            Volatile.Write(ref _connection, null);
+        }
+    }
+
+    private async Task RunAsync(CancellationToken cancellationToken)
+    {
+        NatsConnectionOptions connection = _options.Connection;
+        await using var nats = new NatsConnection(connection.ToNatsOpts());
+        Volatile.Write(ref _connection, nats);
+        await ConnectAsync(nats, cancellationToken).ConfigureAwait(false);
+        var js = new NatsJSContext(nats);
+        await EnsureStreamAsync(js, cancellationToken).ConfigureAwait(false);
+
+        int failures = 0;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            JournalReader reader;
+            try
+            {
+                reader = JournalReader.OpenCursor(_options.JournalFolder, _options.EffectiveCursorName, JournalStart.Beginning, _options.CursorOptions);
+            }
+            catch (JournalException e)
+            {
+                throw new ReplicationException(ReplicationError.JournalFailed, $"The journal {_options.JournalFolder} could not be read: {e.Message}", e);
+            }
+
+            using (reader)
+            {
+                try
+                {
+                    (ulong streamLast, long next) = await ReconcileAsync(js, reader, cancellationToken).ConfigureAwait(false);
+                                Log.Resuming(_logger, _options.Stream, next, streamLast);
+                    await PumpAsync(js, reader, streamLast, next, () => failures = 0, cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+                catch (Exception e) when (e is not ReplicationException && NatsFailures.IsTransient(e) && !cancellationToken.IsCancellationRequested)
+                {
+                    if (NatsFailures.IsAuthentication(e))
+                    {
+                        throw NatsFailures.Connect(e, connection.DisplayUrl);
+                    }
+
+                    failures++;
+                    if (failures > _options.MaxRetries)
+                    {
+                        throw new ReplicationException(ReplicationError.ServerUnreachable,
+                            $"Publishing to stream '{_options.Stream}' at {connection.DisplayUrl} failed {failures} times in a row.", e);
+                    }
+
+                    Interlocked.Increment(ref _recoveries);
+                    TimeSpan wait = Backoff.Delay(_options.InitialBackoff, _options.MaxBackoff, failures);
+                    Log.Retrying(_logger, _options.Stream, e.Message, failures, _options.MaxRetries, (long)wait.TotalMilliseconds);
+                    await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    private async Task ConnectAsync(NatsConnection nats, CancellationToken cancellationToken)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await nats.ConnectAsync().AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (NatsException e) when (!NatsFailures.IsAuthentication(e) && attempt < _options.MaxRetries)
+            {
+                await Task.Delay(Backoff.Delay(_options.InitialBackoff, _options.MaxBackoff, attempt + 1), cancellationToken).ConfigureAwait(false);
+            }
+            catch (NatsException e)
+            {
+                throw NatsFailures.Connect(e, _options.Connection.DisplayUrl);
+            }
+        }
+    }
+
+    private async Task EnsureStreamAsync(NatsJSContext js, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await js.GetStreamAsync(_options.Stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (NatsJSApiException e) when (e.Error.ErrCode == NatsFailures.StreamNotFound)
+        {
+            if (!_options.CreateStream)
+            {
+                throw new ReplicationException(ReplicationError.StreamNotFound, $"Stream '{_options.Stream}' does not exist.", e);
+            }
+
+            await js.CreateStreamAsync(new StreamConfig(_options.Stream, [_options.EffectiveSubject]) { Storage = StreamConfigStorage.File }, cancellationToken)
+                .ConfigureAwait(false);
+            Log.CreatedStream(_logger, _options.Stream, _options.EffectiveSubject);
+        }
+        catch (NatsJSApiException e)
+        {
+            throw new ReplicationException(ReplicationError.PublishRejected, $"Stream '{_options.Stream}' could not be read: {e.Error.Description}", e);
+        }
+    }
+
+    /// <summary>
+    /// Finds where the stream stands (its last stream sequence and the journal sequence to publish next) and moves the
+    /// reader there: the stream is the truth, the cursor only a lower bound (it may lag what was acknowledged).
+    /// </summary>
+    private async Task<(ulong StreamLast, long Next)> ReconcileAsync(NatsJSContext js, JournalReader reader, CancellationToken cancellationToken)
+    {
+        StreamState state = await StreamTail.StateAsync(js, _options.Stream, cancellationToken).ConfigureAwait(false);
+        if (state.LastSeq == 0 || state.Messages == 0)
+        {
+            return (state.LastSeq, -1);
+        }
+
+        ReplicatedMessage last = await StreamTail.ReadAsync(js, _options.Stream, state.LastSeq, cancellationToken).ConfigureAwait(false);
+        if (reader.NextSequence >= 0 && reader.JournalId != last.JournalId)
+        {
+            throw new ReplicationException(ReplicationError.Diverged,
+                $"Stream '{_options.Stream}' holds records of journal {last.JournalId:N}, not of {reader.JournalId:N} ({_options.JournalFolder}).");
+        }
+
+        long next = last.Sequence + 1;
+        Interlocked.Exchange(ref _lastAcked, last.Sequence);
+        while (true)
+        {
+            long readerNext = reader.NextSequence;
+            if (readerNext > next)
+            {
+                throw new ReplicationException(ReplicationError.Diverged,
+                    $"Stream '{_options.Stream}' ends at journal sequence {last.Sequence} but the cursor '{_options.EffectiveCursorName}' of {_options.JournalFolder} is already at {readerNext}: records would be missing from the stream.");
+            }
+
+            if (readerNext == next)
+            {
+                break;
+            }
+
+            ReadResult skipped = reader.TryRead();
+            if (!skipped.IsRecord)
+            {
+                if (reader.NextSequence >= 0 && reader.NextSequence < next)
+                {
+                    throw new ReplicationException(ReplicationError.Diverged,
+                        $"Stream '{_options.Stream}' holds journal sequence {last.Sequence} but the journal {_options.JournalFolder} ends before it.");
+                }
+
+                break; // the journal has not told its first sequence yet (empty): nothing to skip
+            }
+
+            if (reader.JournalId != last.JournalId)
+            {
+                throw new ReplicationException(ReplicationError.Diverged,
+                    $"Stream '{_options.Stream}' holds records of journal {last.JournalId:N}, not of {reader.JournalId:N} ({_options.JournalFolder}).");
+            }
+        }
+
+        return (state.LastSeq, next);
+    }
+
+    private async Task PumpAsync(NatsJSContext js, JournalReader reader, ulong streamLast, long next, Action progressed, CancellationToken cancellationToken)
+    {
+        string subject = _options.EffectiveSubject;
+        string stream = _options.Stream;
+        var window = new Queue<(NatsJSPublishConcurrentFuture Future, long Sequence, ulong StreamSequence)>(_options.MaxInFlight);
+        ulong expectedLast = streamLast;
+        long lastCommit = Environment.TickCount64;
+        long commitEvery = (long)_options.CommitInterval.TotalMilliseconds;
+        try
+        {
+            while (true)
+            {
+                ReadResult read = reader.TryRead();
+                if (read.IsRecord)
+                {
+                    long sequence = reader.LastSequence;
+                    if (next >= 0 && sequence != next)
+                    {
+                        throw new ReplicationException(ReplicationError.Diverged,
+                            $"The journal {_options.JournalFolder} gave sequence {sequence} where {next} was expected.");
+                    }
+
+                    next = sequence + 1;
+                    if (window.Count >= _options.MaxInFlight)
+                    {
+                        await CompleteOldestAsync(window, progressed).ConfigureAwait(false);
+                    }
+
+                    byte[] payload = read.Span.ToArray();
+                    Guid journalId = reader.JournalId;
+                    var headers = new NatsHeaders
+                    {
+                        [ReplicationHeaders.JournalId] = journalId.ToString("N"),
+                        [ReplicationHeaders.Sequence] = sequence.ToString(CultureInfo.InvariantCulture),
+                    };
+                    var opts = new NatsJSPubOpts
+                    {
+                        MsgId = ReplicatedMessage.MessageId(journalId, sequence),
+                        ExpectedLastSequence = expectedLast,
+                        ExpectedStream = stream,
+                    };
+                    NatsJSPublishConcurrentFuture future = await js.PublishConcurrentAsync(subject, payload, opts: opts, headers: headers, cancellationToken: cancellationToken)
+                        .ConfigureAwait(false);
+                    expectedLast++;
+                    window.Enqueue((future, sequence, expectedLast));
+                    continue;
+                }
+
+                if (read.Status != ReadStatus.Nothing)
+                {
+                    throw new ReplicationException(ReplicationError.JournalFailed,
+                        $"Reading the journal {_options.JournalFolder} stopped: {read.Status} {reader.Fault?.Message}");
+                }
+
+                // Caught up with the journal: take every acknowledgement, commit, then wait for the writer.
+                while (window.Count > 0)
+                {
+                    await CompleteOldestAsync(window, progressed).ConfigureAwait(false);
+                }
+
+                Interlocked.Exchange(ref _caughtUpTicks, Environment.TickCount64);
+                if (Environment.TickCount64 - lastCommit >= commitEvery)
+                {
+                    reader.Commit();
+                    lastCommit = Environment.TickCount64;
+                }
+
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    reader.Commit();
+                    return;
+                }
+
+                try
+                {
+                    await reader.WaitForDataAsync(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
+        }
+        finally
+        {
+            // Futures not awaited (a failure): release them; their records are found again by the next reconcile.
+            while (window.TryDequeue(out var pending))
+            {
+                await pending.Future.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async ValueTask CompleteOldestAsync(Queue<(NatsJSPublishConcurrentFuture Future, long Sequence, ulong StreamSequence)> window, Action progressed)
+    {
+        (NatsJSPublishConcurrentFuture future, long sequence, _) = window.Dequeue();
+        await using (future.ConfigureAwait(false))
+        {
+            PubAckResponse ack = await future.GetResponseAsync().ConfigureAwait(false);
+            if (ack.Error is { } error)
+            {
+                if (error.ErrCode == NatsFailures.WrongLastSequence)
+                {
+                    // Either an earlier publish of ours was lost (recover from the stream's end) or someone else wrote to
+                    // the stream (the reconcile finds a foreign or other journal's message and stops).
+                    throw new NatsJSApiException(error);
+                }
+
+                throw new ReplicationException(ReplicationError.PublishRejected,
+                    $"Stream '{_options.Stream}' rejected journal sequence {sequence}: {error.Description} ({error.ErrCode})", new NatsJSApiException(error));
+            }
+
+            Interlocked.Exchange(ref _lastAcked, sequence);
+            progressed();
+        }
+    }
+}

@@ -1,0 +1,161 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Globalization;
+using Kekbit.Core;
+using Kekbit.Journal;
+using Kekbit.Replication.Nats;
+using Kekbit.TestSupport;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.JetStream.Models;
+
+namespace Kekbit.Benchmarks.Harness;
+
+/// <summary>
+/// <c>replication</c> mode: push throughput (journal to JetStream) beside a plain NATS.Net JetStream publish loop with
+/// the same window (the peer), and origin-to-mirror latency p50/p99, for 32 B and 1 KiB records, against a nats-server
+/// (JetStream, file store) on loopback that it starts itself.
+/// </summary>
+internal static class ReplicationBench
+{
+    private const int Window = 256;
+
+    public static int Run(bool quick)
+    {
+        long count = quick ? 5_000 : 100_000;
+        int latencySamples = quick ? 200 : 2_000;
+        var lines = new List<string>
+        {
+            "| record | peer: NATS.Net publish loop (msg/s) | push replicator (msg/s) | push / peer | origin-to-mirror p50 (us) | p99 (us) |",
+            "|---|---|---|---|---|---|",
+        };
+        foreach (int size in new[] { 32, 1024 })
+        {
+            double peer = PeerAsync(size, count).GetAwaiter().GetResult();
+            double push = PushAsync(size, count).GetAwaiter().GetResult();
+            (double p50, double p99) = LatencyAsync(size, latencySamples).GetAwaiter().GetResult();
+            lines.Add(string.Create(CultureInfo.InvariantCulture,
+                $"| {size} B | {peer:N0} | {push:N0} | {push / peer:P0} | {p50:N0} | {p99:N0} |"));
+            Console.Error.WriteLine(lines[^1]);
+        }
+
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Replication on loopback, {count:N0} records per run, window {Window}, nats-server file store:"));
+        Console.WriteLine();
+        foreach (string line in lines)
+        {
+            Console.WriteLine(line);
+        }
+
+        return 0;
+    }
+
+    private static async Task<double> PeerAsync(int size, long count)
+    {
+        await using NatsServer server = await NatsServer.StartAsync();
+        await using var nats = new NatsConnection(new NatsOpts { Url = server.Url });
+        var js = new NatsJSContext(nats);
+        await js.CreateStreamAsync(new StreamConfig("peer", ["peer"]) { Storage = StreamConfigStorage.File });
+        var window = new Queue<NatsJSPublishConcurrentFuture>(Window);
+        var clock = Stopwatch.StartNew();
+        for (long i = 0; i < count; i++)
+        {
+            if (window.Count == Window)
+            {
+                await using NatsJSPublishConcurrentFuture oldest = window.Dequeue();
+                (await oldest.GetResponseAsync()).EnsureSuccess();
+            }
+
+            window.Enqueue(await js.PublishConcurrentAsync("peer", new byte[size]));
+        }
+
+        while (window.TryDequeue(out NatsJSPublishConcurrentFuture future))
+        {
+            await using (future)
+            {
+                (await future.GetResponseAsync()).EnsureSuccess();
+            }
+        }
+
+        return count / clock.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<double> PushAsync(int size, long count)
+    {
+        await using NatsServer server = await NatsServer.StartAsync();
+        using var root = new TempRoot("kekbit-bench-nats");
+        string origin = Path.Combine(root.Path, "origin");
+        using JournalWriter writer = JournalWriter.Open(origin, new JournalWriterOptions { SegmentCapacity = 64 << 20 });
+        byte[] payload = new byte[size];
+        for (long i = 0; i < count; i++)
+        {
+            writer.Write(payload);
+        }
+
+        using var push = new NatsPushReplicator(new NatsPushOptions { JournalFolder = origin, Stream = "orders", MaxInFlight = Window, Connection = new NatsConnectionOptions { Url = server.Url } });
+        var clock = Stopwatch.StartNew();
+        await push.StartAsync(CancellationToken.None);
+        while (push.GetStatus().LastReplicatedSequence != count - 1)
+        {
+            if (push.GetStatus().Fault is { } fault)
+            {
+                throw fault;
+            }
+
+            await Task.Delay(20);   // GetStatus opens a journal reader for the lag: poll gently, off the measured path
+        }
+
+        double rate = count / clock.Elapsed.TotalSeconds;
+        await push.StopAsync(CancellationToken.None);
+        return rate;
+    }
+
+    private static async Task<(double P50, double P99)> LatencyAsync(int size, int samples)
+    {
+        await using NatsServer server = await NatsServer.StartAsync();
+        using var root = new TempRoot("kekbit-bench-nats");
+        string origin = Path.Combine(root.Path, "origin");
+        string mirrorFolder = Path.Combine(root.Path, "mirror");
+        var connection = new NatsConnectionOptions { Url = server.Url };
+        using JournalWriter writer = JournalWriter.Open(origin, new JournalWriterOptions { SegmentCapacity = 64 << 20 });
+        byte[] payload = new byte[Math.Max(size, 8)];
+        BinaryPrimitives.WriteInt64LittleEndian(payload, Stopwatch.GetTimestamp());
+        writer.Write(payload.AsSpan(0, size >= 8 ? size : 8));   // creates the stream before the mirror starts
+        using var push = new NatsPushReplicator(new NatsPushOptions { JournalFolder = origin, Stream = "orders", MaxInFlight = Window, Connection = connection, InitialBackoff = TimeSpan.FromMilliseconds(10) });
+        await push.StartAsync(CancellationToken.None);
+        while (push.GetStatus().LastReplicatedSequence < 0)
+        {
+            await Task.Delay(1);
+        }
+
+        using var mirror = new NatsMirrorReplicator(new NatsMirrorOptions { JournalFolder = mirrorFolder, Stream = "orders", Connection = connection });
+        await mirror.StartAsync(CancellationToken.None);
+        while (mirror.GetStatus().LastReplicatedSequence < 0)
+        {
+            await Task.Delay(1);
+        }
+
+        using JournalReader reader = JournalReader.Open(mirrorFolder, JournalStart.AtSequence(1));
+        var latencies = new List<double>(samples);
+        for (int i = 0; i < samples; i++)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(payload, Stopwatch.GetTimestamp());
+            writer.Write(payload.AsSpan(0, size >= 8 ? size : 8));
+            while (true)
+            {
+                ReadResult read = reader.TryRead();
+                if (read.IsRecord)
+                {
+                    latencies.Add(Stopwatch.GetElapsedTime(BinaryPrimitives.ReadInt64LittleEndian(read.Span)).TotalMicroseconds);
+                    break;
+                }
+
+                reader.WaitForData(TimeSpan.FromMilliseconds(10));
+            }
+        }
+
+        await mirror.StopAsync(CancellationToken.None);
+        await push.StopAsync(CancellationToken.None);
+        latencies.Sort();
+        return (latencies[latencies.Count / 2], latencies[(int)(latencies.Count * 0.99)]);
+    }
+}
