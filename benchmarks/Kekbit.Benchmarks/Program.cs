@@ -69,6 +69,6 @@ switch (args.FirstOrDefault())
     case "uds-writer":
         return LatencyWorkloads.SocketWriter(args[1], Long(args[2]), (int)Long(args[3]));
     default:
-        Console.Error.WriteLine("usage: harness [--quick] [--out FILE] [--out-dir DIR] | doorbell [--quick] [--out FILE] | async-wait [--quick] [--idle-only] [--out FILE] | bdn [BenchmarkDotNet options] | path-cost [SIZE] [ROUNDS] | metrics-cost [SIZE] [ROUNDS] [PAIRS] | prefault-cost [MIB] [SIZE] [ROUNDS] | fasterlog-settings [SIZE] [RECORDS] | journal [--quick]");
+        Console.Error.WriteLine("usage: harness [--quick] [--out FILE] [--out-dir DIR] | doorbell [--quick] [--out FILE] | async-wait [--quick] [--idle-only] [--out FILE] | bdn [BenchmarkDotNet options] | path-cost [SIZE] [ROUNDS] | metrics-cost [SIZE] [ROUNDS] [PAIRS] | prefault-cost [MIB] [SIZE] [ROUNDS] | fasterlog-settings [SIZE] [RECORDS] | journal [--quick] | replication [--quick]");
         return 2;
 }
