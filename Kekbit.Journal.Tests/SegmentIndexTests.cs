@@ -179,6 +179,31 @@ public sealed class SegmentIndexTests
     }
 
     [Fact]
+    public void A_seek_uses_the_index_rather_than_walking_the_segment()
+    {
+        using var root = new TempRoot();
+        string indexed = WriteJournal(root, "indexed", indexInterval: 16);
+
+        // Replace the first segment's index by one entry that is off by one record (well formed, checksum and all): a seek
+        // that uses it lands one record late, which a walk never would.
+        using var reader = JournalReader.Open(indexed);
+        Assert.True(reader.TryRead().IsRecord);
+        long segment = Segments.SegmentOf(reader.Position);
+        long s = 100;
+        while (reader.LastSequence < s)
+        {
+            Assert.True(reader.TryRead().IsRecord);
+        }
+
+        byte[] entry = new byte[SegmentIndex.EntryLength];
+        SegmentIndex.Encode(entry, reader.JournalId, segment, s, Segments.OffsetOf(reader.Position)); // the offset of record s + 1
+        File.WriteAllBytes(SegmentIndex.PathOf(indexed, segment), entry);
+
+        Assert.Equal(s + 6, Seek(indexed, JournalStart.AtSequence(s + 5)).Value);
+        Assert.Equal(s - 5, Seek(indexed, JournalStart.AtSequence(s - 5)).Value);
+    }
+
+    [Fact]
     public void Writes_that_add_index_entries_allocate_nothing()
     {
         using var root = new TempRoot();
