@@ -22,6 +22,12 @@ internal static class JournalBench
             return 0;
         }
 
+        if (Environment.GetEnvironmentVariable("KJ_SEEK") is not null)
+        {
+            Seek(quick ? 100 : 1_000);
+            return 0;
+        }
+
         int segments = quick ? 2 : 4;
         Console.WriteLine("| workload | records | channels created before timing (M rec/s) | channels created and pre-touched in the timed loop (M rec/s) | journal across rolls (M rec/s) | journal vs the first / the second |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|");
@@ -159,14 +165,19 @@ internal static class JournalBench
     }
 
     /// <summary>Seek by sequence and by time on a journal of <paramref name="segmentCount"/> 16 KiB segments.</summary>
+    /// <summary>
+    /// Seek by sequence and by time on a journal of <paramref name="segmentCount"/> segments of 1 MiB (about 21,800 records of
+    /// 32 B plus their stamp each): open + seek + first read, p50/p99, with the segments' index and then without it (the
+    /// same journal, its index files moved away), in the same run.
+    /// </summary>
     private static void Seek(int segmentCount)
     {
         using var root = new TempRoot("kekbit-journal-bench");
         string folder = Path.Combine(root.Path, "journal");
-        byte[] payload = new byte[64];
+        byte[] payload = new byte[32];
         long records;
         DateTimeOffset first, last;
-        using (var journal = JournalWriter.Open(folder, new JournalWriterOptions { SegmentCapacity = 16384, PreTouch = false, Timestamps = true }))
+        using (var journal = JournalWriter.Open(folder, new JournalWriterOptions { SegmentCapacity = 1 << 20, PreTouch = false, Timestamps = true }))
         {
             first = DateTimeOffset.UtcNow;
             while (journal.Segment < segmentCount)
@@ -178,26 +189,45 @@ internal static class JournalBench
             records = journal.NextSequence;
         }
 
-        var random = new Random(13);
-        const int Seeks = 200;
-        long start = Stopwatch.GetTimestamp();
-        for (int i = 0; i < Seeks; i++)
+        string moved = Path.Combine(root.Path, "index-moved-away");
+        Directory.CreateDirectory(moved);
+        string[] indexes = Directory.GetFiles(folder, "*.kjindex", SearchOption.AllDirectories);
+        foreach (bool indexed in new[] { true, false })
         {
-            using var reader = JournalReader.Open(folder, JournalStart.AtSequence(random.NextInt64(records)));
-            reader.TryRead();
+            if (!indexed)
+            {
+                foreach (string index in indexes)
+                {
+                    File.Move(index, Path.Combine(moved, Path.GetFileName(index)));
+                }
+            }
+
+            var random = new Random(13);
+            int seeks = indexed ? 1000 : 100;
+            (string P50, string P99) bySequence = Timed(seeks, () => JournalStart.AtSequence(random.NextInt64(records)));
+            (string P50, string P99) byTime = Timed(seeks, () => JournalStart.AtTime(first + (last - first) * random.NextDouble()));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Seek on {segmentCount:N0} segments of 1 MiB ({records:N0} records of 48 bytes), {(indexed ? "with" : "WITHOUT")} the segment index, open + seek + first read, {seeks} seeks: by sequence p50 {bySequence.P50} µs p99 {bySequence.P99} µs; by time p50 {byTime.P50} µs p99 {byTime.P99} µs"));
         }
 
-        double bySequence = Stopwatch.GetElapsedTime(start).TotalMicroseconds / Seeks;
-        start = Stopwatch.GetTimestamp();
-        for (int i = 0; i < Seeks; i++)
+        (string, string) Timed(int seeks, Func<JournalStart> next)
         {
-            using var reader = JournalReader.Open(folder, JournalStart.AtTime(first + (last - first) * random.NextDouble()));
-            reader.TryRead();
-        }
+            var times = new List<double>(seeks);
+            for (int i = 0; i < seeks; i++)
+            {
+                JournalStart start = next();
+                long began = Stopwatch.GetTimestamp();
+                using (var reader = JournalReader.Open(folder, start))
+                {
+                    reader.TryRead();
+                }
 
-        double byTime = Stopwatch.GetElapsedTime(start).TotalMicroseconds / Seeks;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Seek on a journal of {segmentCount:N0} segments ({records:N0} records of 72 bytes), open + seek + first read, mean of {Seeks}: by sequence {bySequence:F0} µs, by time {byTime:F0} µs"));
+                times.Add(Stopwatch.GetElapsedTime(began).TotalMicroseconds);
+            }
+
+            times.Sort();
+            return (P(times, 0.50).ToString("F0", CultureInfo.InvariantCulture), P(times, 0.99).ToString("F0", CultureInfo.InvariantCulture));
+        }
     }
 
     private static double P(List<double> sorted, double quantile) => sorted[Math.Min(sorted.Count - 1, (int)(sorted.Count * quantile))];
