@@ -225,6 +225,49 @@ public sealed class SegmentIndexTests
     }
 
     [Fact]
+    public void The_cached_segment_listing_sees_segments_added_and_deleted()
+    {
+        using var root = new TempRoot();
+        string folder = NewFolder(root);
+        using (var writer = JournalWriter.Open(folder, Small()))
+        {
+            WriteValues(writer, 0, 1000);
+        }
+
+        // Folders last changed a second ago: the listing is cached at once (no wait for the settle time).
+        string segmentFolder = Path.GetDirectoryName(Segments.PathOf(folder, 0))!;
+        void Age()
+        {
+            DateTime past = DateTime.UtcNow - TimeSpan.FromSeconds(1);
+            Directory.SetLastWriteTimeUtc(folder, past);
+            Directory.SetLastWriteTimeUtc(segmentFolder, past);
+        }
+
+        List<long> Fresh() => Directory.GetFiles(segmentFolder, "*" + StorageLayout.ChannelExtension)
+            .Select(f => StorageLayout.TryParseChannelId(f, out ulong id) ? (long)id : -1).Order().ToList();
+
+        Age();
+        List<long> before = Segments.List(folder);
+        Assert.Equal(Fresh(), before);
+        Assert.Equal(before, Segments.List(folder));
+
+        using (var writer = JournalWriter.Open(folder, Small()))
+        {
+            WriteValues(writer, 1000, 1000);
+            Assert.True(Segments.List(folder).Count > before.Count);
+            Assert.Equal(Fresh(), Segments.List(folder));
+        }
+
+        Age();
+        Assert.Equal(Fresh(), Segments.List(folder));
+        File.Delete(Segments.PathOf(folder, before[0]));
+        Assert.DoesNotContain(before[0], Segments.List(folder));
+        Assert.Equal(Fresh(), Segments.List(folder));
+        using var reader = JournalReader.Open(folder, JournalStart.AtSequence(1000));
+        Assert.Equal(1000, ValueOf(reader.TryRead().Span));
+    }
+
+    [Fact]
     public void A_negative_index_interval_is_refused()
     {
         using var root = new TempRoot();
