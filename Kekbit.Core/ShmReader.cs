@@ -636,6 +636,36 @@ public sealed unsafe class ShmReader : IWaitableReader
     }
 
     /// <summary>
+    /// Moves the reader to <paramref name="position"/> in O(1), for a position a trusted index says is a record boundary
+    /// (the journal's segment index): unlike <see cref="SeekTo"/> it does not walk the records before it, so it checks only
+    /// that the position is an 8-aligned offset inside the data the file holds whose slot holds a record length, WATERMARK
+    /// or CLOSE. A position that passes but is not a boundary makes later reads return wrong records or
+    /// <see cref="ReadStatus.Failed"/>, never a read outside the mapping (every read checks its own bounds).
+    /// </summary>
+    /// <exception cref="ChannelException"><see cref="ChannelError.InvalidPosition"/>: the position fails those checks.</exception>
+    internal void SeekToTrusted(long position)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (position < 0 || position % RecordLayout.Alignment != 0 || position > _capacity ||
+            position + ChannelFormat.RecordHeaderLength > _dataLimit)
+        {
+            throw InvalidPosition(position, "it is not an 8-aligned offset inside the data the file holds");
+        }
+
+        // Safe: [position, position + 8) lies inside the data the file holds (checked above) and is 8-aligned.
+        ulong length = Volatile.Read(ref *(ulong*)(_data + position));
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
+        if (length > _maxRecordLength && length != ChannelFormat.Watermark && length != ChannelFormat.Close)
+        {
+            throw InvalidPosition(position, "its slot holds no record length");
+        }
+
+        _position = position;
+        _exhaustedBy = null;
+        _failure = ReadFailure.None;
+    }
+
+    /// <summary>
     /// Releases the channel file. Payloads read earlier become invalid: their <c>Span</c> throws
     /// <see cref="ObjectDisposedException"/>. Never a crash: a span taken before (or while another thread
     /// disposes the reader) reads zeros from then on on Linux and macOS, or the file's bytes elsewhere, because

@@ -644,6 +644,7 @@ public sealed class JournalReader : IWaitableReader
             }
 
             EnterAfterHeader(segments[i], reader, header);
+            JumpByIndex(segments[i], static _ => true);
             SkipRecords(long.MaxValue);
             return;
         }
@@ -685,7 +686,8 @@ public sealed class JournalReader : IWaitableReader
 
         int at = LastSegmentStartingAtOrBefore(segments, oldestAt, header => header.FirstSequence <= sequence ? 0 : 1, out SegmentHeader found);
         OpenHeaded(segments[at]);
-        long wanted = sequence - found.FirstSequence;
+        JumpByIndex(segments[at], entry => entry.Sequence <= sequence);
+        long wanted = sequence - _nextSequence;
         if (SkipRecords(wanted) != wanted)
         {
             throw new JournalException(JournalError.InvalidStart, Segments.PathOf(_folder, segments[at]), $"sequence {sequence} is past the journal's end ({_nextSequence})");
@@ -755,7 +757,14 @@ public sealed class JournalReader : IWaitableReader
             OpenHeaded(segments[at]);
         }
 
-        // Within the segment: the first record stamped at or after the time; the end of the segment if none is.
+        // Within the segment: the first record stamped at or after the time; the end of the segment if none is. The index
+        // takes the reader to the last indexed record stamped before the time (stamps do not decrease); the walk goes on from there.
+        JumpByIndex(segments[at], entry =>
+        {
+            _reader!.SeekToTrusted(entry.Offset);
+            ReadResult probe = _reader.TryRead();
+            return probe.IsRecord && probe.Span.Length >= sizeof(ulong) ? TimestampOf(probe.Span) < ticks : null;
+        });
         long skipped = 0;
         long before = _reader!.Position;
         ReadResult result;
@@ -819,6 +828,7 @@ public sealed class JournalReader : IWaitableReader
             return;
         }
 
+        JumpByIndex(segment, entry => entry.Offset <= offset);
         while (reader.Position < offset)
         {
             if (!reader.TryRead().IsRecord)
@@ -834,6 +844,50 @@ public sealed class JournalReader : IWaitableReader
         {
             throw new JournalException(JournalError.InvalidStart, path, $"position {position} is not a record boundary of segment {segment} (data offset {offset}; the records reached {reader.Position})");
         }
+    }
+
+    /// <summary>
+    /// In the segment just entered (the reader right after its header), moves the reader to the last entry of the segment's
+    /// sparse index that satisfies <paramref name="atOrBefore"/> (true for a prefix of the entries; null: the entry does not
+    /// match the segment, give up on the index) and sets the sequence to that entry's. Without a usable index, or when no
+    /// entry satisfies it, the reader stays after the header: the caller's walk then goes from there. Either way the walk
+    /// that follows finds the same record; the index only bounds it (fewer than <see cref="JournalWriterOptions.IndexInterval"/>
+    /// records, plus what a killed writer had not indexed).
+    /// </summary>
+    private void JumpByIndex(long segment, Func<SegmentIndex.Entry, bool?> atOrBefore)
+    {
+        ShmReader reader = _reader!;
+        long afterHeader = reader.Position;
+        long first = _nextSequence;
+        bool? Guarded(SegmentIndex.Entry entry)
+        {
+            try
+            {
+                return atOrBefore(entry);
+            }
+            catch (ChannelException)
+            {
+                return null; // the entry names no record boundary the file holds: a damaged index
+            }
+        }
+
+        if (SegmentIndex.TryFindLast(_folder, segment, _journalId, first, Guarded, out SegmentIndex.Entry found))
+        {
+            try
+            {
+                reader.SeekToTrusted(found.Offset);
+                _nextSequence = found.Sequence;
+                _lastSequence = found.Sequence - 1;
+                return;
+            }
+            catch (ChannelException)
+            {
+                // As if there were no index.
+            }
+        }
+
+        reader.SeekToTrusted(afterHeader);
+        _nextSequence = first;
     }
 
     private void OpenHeaded(long segment)

@@ -64,6 +64,7 @@ public static class JournalRetention
             try
             {
                 File.Delete(path);
+                File.Delete(SegmentIndex.PathOfSegmentFile(path));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

@@ -26,8 +26,9 @@ public sealed class JournalStart
     public DateTimeOffset Time { get; }
 
     /// <summary>
-    /// The record with sequence number <paramref name="sequence"/>: binary search over the segments' headers, then a walk
-    /// of one segment's record lengths. The sequence may be the next one to be written (the end).
+    /// The record with sequence number <paramref name="sequence"/>: binary search over the segments' headers, then over the
+    /// segment's sparse index, then a walk of fewer than <see cref="JournalWriterOptions.IndexInterval"/> record lengths (of
+    /// the whole segment when it has no usable index). The sequence may be the next one to be written (the end).
     /// </summary>
     /// <param name="sequence">A sequence number, 0 or more.</param>
     public static JournalStart AtSequence(long sequence)
@@ -38,7 +39,9 @@ public sealed class JournalStart
 
     /// <summary>
     /// The first record stamped at or after <paramref name="time"/>, in a journal written with
-    /// <see cref="JournalWriterOptions.Timestamps"/>: binary search over the segments' start times, then a scan of one segment.
+    /// <see cref="JournalWriterOptions.Timestamps"/>: binary search over the segments' start times, then over the stamps of
+    /// the records the segment's sparse index names, then a scan of fewer than <see cref="JournalWriterOptions.IndexInterval"/>
+    /// records (of the whole segment when it has no usable index). Stamps are taken not to decrease.
     /// </summary>
     /// <param name="time">The time to start at.</param>
     public static JournalStart AtTime(DateTimeOffset time) => new(JournalStartKind.Time, 0, time);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Kekbit.Core;
 using Kekbit.Journal.Internal;
+using Microsoft.Win32.SafeHandles;
 
 namespace Kekbit.Journal;
 
@@ -35,6 +36,7 @@ public sealed class JournalWriter : IWriter
     private OpenSegment _open;
     private long _segment;
     private long _segmentRecords;
+    private long _nextIndexAt = long.MaxValue;
     private long _nextSequence;
     private long _rollDeadline = long.MaxValue;
     private Task<OpenSegment>? _next;
@@ -136,8 +138,7 @@ public sealed class JournalWriter : IWriter
         WriteResult result = _current.Write(payload);
         if (result.Status == WriteStatus.Success)
         {
-            _nextSequence++;
-            _segmentRecords++;
+            Written(result);
             return result;
         }
 
@@ -162,8 +163,7 @@ public sealed class JournalWriter : IWriter
         WriteResult result = _current.Write(value, encoder);
         if (result.Status == WriteStatus.Success)
         {
-            _nextSequence++;
-            _segmentRecords++;
+            Written(result);
             return result;
         }
 
@@ -227,11 +227,28 @@ public sealed class JournalWriter : IWriter
     {
         if (result.Status == WriteStatus.Success)
         {
-            _nextSequence++;
-            _segmentRecords++;
+            Written(result);
         }
 
         return result;
+    }
+
+    /// <summary>Counts a record just written; every <see cref="JournalWriterOptions.IndexInterval"/>-th gets an index entry.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Written(WriteResult result)
+    {
+        _nextSequence++;
+        if (++_segmentRecords == _nextIndexAt)
+        {
+            IndexLast(result.RecordSize);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void IndexLast(int recordSize)
+    {
+        _nextIndexAt += _options.IndexInterval;
+        _open.AppendIndex(JournalId, _segment, _nextSequence - 1, _current.WriteOffset - recordSize);
     }
 
     /// <summary>
@@ -312,6 +329,7 @@ public sealed class JournalWriter : IWriter
         }
 
         _segmentRecords = 0;
+        _nextIndexAt = _options.IndexInterval == 0 ? long.MaxValue : _options.IndexInterval + 1;
         _rollDeadline = NextRollDeadline();
     }
 
@@ -377,7 +395,7 @@ public sealed class JournalWriter : IWriter
             ShmWriter writer = ShmWriter.Create(Folder, metadata, stamper, pretouch ? _segmentOptions : WithPreTouch(_segmentOptions, false));
             try
             {
-                return new OpenSegment(writer, File.OpenHandle(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete), stamper);
+                return new OpenSegment(writer, File.OpenHandle(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete), stamper, CreateIndex(path));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -390,6 +408,35 @@ public sealed class JournalWriter : IWriter
         {
             throw new JournalException(e.Error == ChannelError.InsufficientSpace ? JournalError.InsufficientSpace : JournalError.CouldNotAccessStorage, path,
                 $"cannot create segment {number}: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Creates (or empties: a leftover of a segment with this number that recovery removed) the sparse index of the segment
+    /// at <paramref name="segmentPath"/>; null when the journal keeps none or it cannot be created: seeks then walk.
+    /// </summary>
+    private SafeFileHandle? CreateIndex(string segmentPath)
+    {
+        if (_options.IndexInterval == 0)
+        {
+            return null;
+        }
+
+        string path = SegmentIndex.PathOfSegmentFile(segmentPath);
+        try
+        {
+            SafeFileHandle index = File.OpenHandle(path, FileMode.Create, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(index, _segmentOptions.FileMode);
+            }
+
+            return index;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Trace.TraceWarning($"Kekbit journal {Folder}: cannot create the segment index {path}: {e.Message}; seeks in that segment walk its records");
+            return null;
         }
     }
 
@@ -412,6 +459,7 @@ public sealed class JournalWriter : IWriter
         try
         {
             File.Delete(path);
+            File.Delete(SegmentIndex.PathOfSegmentFile(path));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -431,6 +479,7 @@ public sealed class JournalWriter : IWriter
         {
             string channel = Path.ChangeExtension(creationLock, StorageLayout.ChannelExtension);
             File.Delete(channel);
+            File.Delete(SegmentIndex.PathOfSegmentFile(channel));
             File.Delete(creationLock);
         }
 

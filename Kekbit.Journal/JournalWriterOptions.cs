@@ -57,6 +57,14 @@ public sealed class JournalWriterOptions
     /// <summary>Retention applied after every roll, on the background thread that creates the next segment. Null (the default): keep everything.</summary>
     public JournalRetentionPolicy? Retention { get; init; }
 
+    /// <summary>
+    /// Every how many records of a segment the writer adds an entry to the segment's sparse index (a <c>.kjindex</c> sidecar,
+    /// docs/FORMAT.md), so that seeking by sequence, time or position inside a segment is a binary search followed by a walk
+    /// of fewer than this many records. Costs one small <c>pwrite</c> per this many records. 0 keeps no index (seeks walk
+    /// the segment). Default 1,024.
+    /// </summary>
+    public int IndexInterval { get; init; } = 1024;
+
     /// <summary>Checks the options.</summary>
     internal void Validate()
     {
@@ -78,6 +86,11 @@ public sealed class JournalWriterOptions
         if (MaxRecordsPerSegment is long records && records < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxRecordsPerSegment), records, "a segment holds at least one record");
+        }
+
+        if (IndexInterval < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(IndexInterval), IndexInterval, "the index interval cannot be negative (0 keeps no index)");
         }
 
         if (SegmentTimeout <= TimeSpan.Zero)

@@ -22,8 +22,64 @@ internal static class Segments
 
     public static long OffsetOf(long position) => position & ((1L << OffsetBits) - 1);
 
-    /// <summary>The segment numbers present in <paramref name="folder"/>, in order.</summary>
+    /// <summary>
+    /// How long after a folder's last change a listing of it may be cached: file times come from the kernel's coarse clock
+    /// (one tick, at most 10 ms at HZ=100, 4 ms by default), so a change within the same tick as the listing might leave
+    /// the folder's time as it was. A listing taken later than this after the last change is safe: any later change
+    /// moves the folder's time.
+    /// </summary>
+    private static readonly TimeSpan ListingSettle = TimeSpan.FromMilliseconds(50);
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Listing> Listings = new(StringComparer.Ordinal);
+
+    /// <summary>A cached listing: the segments and the change times of the journal folder and its segment folder it was taken at.</summary>
+    private sealed record Listing(DateTime FolderTime, DateTime SegmentFolderTime, long[] Segments);
+
+    /// <summary>
+    /// The segment numbers present in <paramref name="folder"/>, in order. A seek lists the folder (1-3 ms for 1,000
+    /// segments): the listing is cached per folder and reused while neither the journal folder nor its segment folder
+    /// changed (two <c>stat</c>s), see <see cref="ListingSettle"/>.
+    /// </summary>
     public static List<long> List(string folder)
+    {
+        // Segment numbers are at most int.MaxValue: all of them live in the storage layout's first folder.
+        string segmentFolder = Path.GetDirectoryName(PathOf(folder, 0))!;
+        DateTime folderTime, segmentFolderTime;
+        try
+        {
+            folderTime = Directory.GetLastWriteTimeUtc(folder);
+            segmentFolderTime = Directory.GetLastWriteTimeUtc(segmentFolder);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return ListNow(folder);
+        }
+
+        if (Listings.TryGetValue(folder, out Listing? cached) && cached.FolderTime == folderTime && cached.SegmentFolderTime == segmentFolderTime)
+        {
+            return [.. cached.Segments];
+        }
+
+        DateTime listedAt = DateTime.UtcNow;
+        List<long> segments = ListNow(folder);
+        if (listedAt - (folderTime > segmentFolderTime ? folderTime : segmentFolderTime) > ListingSettle)
+        {
+            if (Listings.Count >= 256)
+            {
+                Listings.Clear(); // a process that opens many journals: keep the cache small, it refills on use
+            }
+
+            Listings[folder] = new Listing(folderTime, segmentFolderTime, [.. segments]);
+        }
+        else
+        {
+            Listings.TryRemove(folder, out _);
+        }
+
+        return segments;
+    }
+
+    private static List<long> ListNow(string folder)
     {
         var segments = new List<long>();
         if (!Directory.Exists(folder))

@@ -22,18 +22,32 @@ internal static class JournalBench
             return 0;
         }
 
+        if (Environment.GetEnvironmentVariable("KJ_SEEK") is not null)
+        {
+            Seek(quick ? 100 : 1_000);
+            return 0;
+        }
+
         int segments = quick ? 2 : 4;
-        Console.WriteLine("| workload | records | channels created before timing (M rec/s) | channels created and pre-touched in the timed loop (M rec/s) | journal across rolls (M rec/s) | journal vs the first / the second |");
+        Console.WriteLine("Baselines: ONE channel with the journal run's total capacity, created just before the timed loop with default options (its page faults are timed, as the journal's are), and the same channel pre-touched (ShmWriterOptions.PreTouch) before timing.");
+        Console.WriteLine("| workload | records | one channel, default (M rec/s) | one channel, pre-touched (M rec/s) | journal across rolls (M rec/s) | journal vs default / vs pre-touched |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|");
         foreach (int size in new[] { 32, 1024 })
         {
             long perSegment = SegmentCapacity / RecordLayout.RecordSize(size) - 2;
             long records = perSegment * segments;
-            (double channelWrite, double channelRead) = BestOf(quick ? 1 : 3, () => Channel(size, perSegment, segments, createInLoop: false));
-            (double inLoopWrite, double inLoopRead) = BestOf(quick ? 1 : 3, () => Channel(size, perSegment, segments, createInLoop: true));
-            (double journalWrite, double journalRead) = BestOf(quick ? 1 : 3, () => Journal(size, records));
-            Console.WriteLine(Row($"write {size} B", records, channelWrite, inLoopWrite, journalWrite));
-            Console.WriteLine(Row($"read {size} B", records, channelRead, inLoopRead, journalRead));
+            int rounds = quick ? 1 : 3;
+            // Alternated A/B/C rounds, best of each: the machine is shared.
+            (double, double) channel = (0, 0), touched = (0, 0), journal = (0, 0);
+            for (int r = 0; r < rounds; r++)
+            {
+                channel = Best(channel, Channel(size, records, (long)SegmentCapacity * segments, preTouch: false));
+                touched = Best(touched, Channel(size, records, (long)SegmentCapacity * segments, preTouch: true));
+                journal = Best(journal, Journal(size, records));
+            }
+
+            Console.WriteLine(Row($"write {size} B", records, channel.Item1, touched.Item1, journal.Item1));
+            Console.WriteLine(Row($"read {size} B", records, channel.Item2, touched.Item2, journal.Item2));
         }
 
         RollLatency(quick ? 100 : 1_000);
@@ -44,59 +58,37 @@ internal static class JournalBench
     private static string Row(string name, long records, double channel, double inLoop, double journal) =>
         string.Create(CultureInfo.InvariantCulture, $"| {name} | {records:N0} | {channel / 1e6:F1} | {inLoop / 1e6:F1} | {journal / 1e6:F1} | {100 * journal / channel:F0} % / {100 * journal / inLoop:F0} % |");
 
-    private static (double Write, double Read) BestOf(int rounds, Func<(double, double)> run)
-    {
-        (double write, double read) = (0, 0);
-        for (int i = 0; i < rounds; i++)
-        {
-            (double w, double r) = run();
-            write = Math.Max(write, w);
-            read = Math.Max(read, r);
-        }
+    private static (double, double) Best((double Write, double Read) a, (double Write, double Read) b) => (Math.Max(a.Write, b.Write), Math.Max(a.Read, b.Read));
 
-        return (write, read);
-    }
-
-    /// <summary>One channel per segment's worth of records, each pre-touched and created before timing (the journal creates ahead too).</summary>
-    private static (double Write, double Read) Channel(int size, long perSegment, int segments, bool createInLoop)
+    /// <summary>One channel of <paramref name="capacity"/> bytes (the journal run's total), created just before the timed loop.</summary>
+    private static (double Write, double Read) Channel(int size, long records, long capacity, bool preTouch)
     {
         using var root = new TempRoot("kekbit-journal-bench");
         byte[] payload = new byte[size];
-        var writers = new ShmWriter[segments];
-        ShmWriter Create(int s) => ShmWriter.Create(root.Path, Metadata.Create(1, (ulong)s, SegmentCapacity, 2048, 30_000, TickUnit.Millis), options: new ShmWriterOptions { PreTouch = true });
-        for (int s = 0; s < segments && !createInLoop; s++)
+        double write;
+        using (ShmWriter writer = ShmWriter.Create(root.Path, Metadata.Create(1, 0, (int)Math.Min(capacity, Metadata.MaxCapacity), 2048, 30_000, TickUnit.Millis),
+            options: new ShmWriterOptions { PreTouch = preTouch }))
         {
-            writers[s] = Create(s);
-        }
-
-        long start = Stopwatch.GetTimestamp();
-        for (int s = 0; s < segments; s++)
-        {
-            ShmWriter writer = createInLoop ? writers[s] = Create(s) : writers[s];
-            for (long i = 0; i < perSegment; i++)
+            long start = Stopwatch.GetTimestamp();
+            for (long i = 0; i < records; i++)
             {
                 writer.Write(payload);
             }
-        }
 
-        double write = perSegment * segments / Stopwatch.GetElapsedTime(start).TotalSeconds;
-        foreach (ShmWriter writer in writers)
-        {
-            writer.Dispose();
+            write = records / Stopwatch.GetElapsedTime(start).TotalSeconds;
         }
 
         long read = 0;
-        start = Stopwatch.GetTimestamp();
-        for (int s = 0; s < segments; s++)
+        long begin = Stopwatch.GetTimestamp();
+        using (ShmReader reader = ShmReader.Open(root.Path, 0))
         {
-            using ShmReader reader = ShmReader.Open(root.Path, (ulong)s);
             while (reader.TryRead().IsRecord)
             {
                 read++;
             }
         }
 
-        return (write, read / Stopwatch.GetElapsedTime(start).TotalSeconds);
+        return (write, read / Stopwatch.GetElapsedTime(begin).TotalSeconds);
     }
 
     private static (double Write, double Read) Journal(int size, long records)
@@ -158,15 +150,19 @@ internal static class JournalBench
             $"Roll latency (the write that rolls; 1 MiB segments, pre-touched ahead, the old segment closes in the background), {rollTimes.Count:N0} rolls: p50 {P(rollTimes, 0.5):F1} µs, p99 {P(rollTimes, 0.99):F1} µs, p99.9 {P(rollTimes, 0.999):F1} µs, max {rollTimes[^1]:F1} µs"));
     }
 
-    /// <summary>Seek by sequence and by time on a journal of <paramref name="segmentCount"/> 16 KiB segments.</summary>
+    /// <summary>
+    /// Seek by sequence and by time on a journal of <paramref name="segmentCount"/> segments of 1 MiB (about 21,800 records of
+    /// 32 B plus their stamp each): open + seek + first read, p50/p99, with the segments' index and then without it (the
+    /// same journal, its index files moved away), in the same run.
+    /// </summary>
     private static void Seek(int segmentCount)
     {
         using var root = new TempRoot("kekbit-journal-bench");
         string folder = Path.Combine(root.Path, "journal");
-        byte[] payload = new byte[64];
+        byte[] payload = new byte[32];
         long records;
         DateTimeOffset first, last;
-        using (var journal = JournalWriter.Open(folder, new JournalWriterOptions { SegmentCapacity = 16384, PreTouch = false, Timestamps = true }))
+        using (var journal = JournalWriter.Open(folder, new JournalWriterOptions { SegmentCapacity = 1 << 20, PreTouch = false, Timestamps = true }))
         {
             first = DateTimeOffset.UtcNow;
             while (journal.Segment < segmentCount)
@@ -178,26 +174,45 @@ internal static class JournalBench
             records = journal.NextSequence;
         }
 
-        var random = new Random(13);
-        const int Seeks = 200;
-        long start = Stopwatch.GetTimestamp();
-        for (int i = 0; i < Seeks; i++)
+        string moved = Path.Combine(root.Path, "index-moved-away");
+        Directory.CreateDirectory(moved);
+        string[] indexes = Directory.GetFiles(folder, "*.kjindex", SearchOption.AllDirectories);
+        foreach (bool indexed in new[] { true, false })
         {
-            using var reader = JournalReader.Open(folder, JournalStart.AtSequence(random.NextInt64(records)));
-            reader.TryRead();
+            if (!indexed)
+            {
+                foreach (string index in indexes)
+                {
+                    File.Move(index, Path.Combine(moved, Path.GetFileName(index)));
+                }
+            }
+
+            var random = new Random(13);
+            int seeks = indexed ? 1000 : 100;
+            (string P50, string P99) bySequence = Timed(seeks, () => JournalStart.AtSequence(random.NextInt64(records)));
+            (string P50, string P99) byTime = Timed(seeks, () => JournalStart.AtTime(first + (last - first) * random.NextDouble()));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Seek on {segmentCount:N0} segments of 1 MiB ({records:N0} records of 48 bytes), {(indexed ? "with" : "WITHOUT")} the segment index, open + seek + first read, {seeks} seeks: by sequence p50 {bySequence.P50} µs p99 {bySequence.P99} µs; by time p50 {byTime.P50} µs p99 {byTime.P99} µs"));
         }
 
-        double bySequence = Stopwatch.GetElapsedTime(start).TotalMicroseconds / Seeks;
-        start = Stopwatch.GetTimestamp();
-        for (int i = 0; i < Seeks; i++)
+        (string, string) Timed(int seeks, Func<JournalStart> next)
         {
-            using var reader = JournalReader.Open(folder, JournalStart.AtTime(first + (last - first) * random.NextDouble()));
-            reader.TryRead();
-        }
+            var times = new List<double>(seeks);
+            for (int i = 0; i < seeks; i++)
+            {
+                JournalStart start = next();
+                long began = Stopwatch.GetTimestamp();
+                using (var reader = JournalReader.Open(folder, start))
+                {
+                    reader.TryRead();
+                }
 
-        double byTime = Stopwatch.GetElapsedTime(start).TotalMicroseconds / Seeks;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Seek on a journal of {segmentCount:N0} segments ({records:N0} records of 72 bytes), open + seek + first read, mean of {Seeks}: by sequence {bySequence:F0} µs, by time {byTime:F0} µs"));
+                times.Add(Stopwatch.GetElapsedTime(began).TotalMicroseconds);
+            }
+
+            times.Sort();
+            return (P(times, 0.50).ToString("F0", CultureInfo.InvariantCulture), P(times, 0.99).ToString("F0", CultureInfo.InvariantCulture));
+        }
     }
 
     private static double P(List<double> sorted, double quantile) => sorted[Math.Min(sorted.Count - 1, (int)(sorted.Count * quantile))];
