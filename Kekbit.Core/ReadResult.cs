@@ -1,3 +1,7 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Kekbit.Core.Internal;
+
 namespace Kekbit.Core;
 
 /// <summary>
@@ -33,7 +37,14 @@ public readonly struct ReadResult : IEquatable<ReadResult>
     public ReadOnlyMemory<byte> Payload { get; }
 
     /// <summary>The payload as a span, valid while the reader is not disposed.</summary>
-    public ReadOnlySpan<byte> Span => Payload.Span;
+    /// <remarks>The same span as <c>Payload.Span</c>, and the same <see cref="ObjectDisposedException"/> after the reader is disposed, but cheaper for a <see cref="ShmReader"/>'s record: one type test and one disposed flag, with no virtual call.</remarks>
+    public ReadOnlySpan<byte> Span
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => MemoryMarshal.TryGetMemoryManager(Payload, out MappedMemory? mapped, out int start, out int length)
+            ? mapped.GetReadOnlySpan(start, length)
+            : Payload.Span;
+    }
 
     /// <summary>Why the read failed, when <see cref="Status"/> is <see cref="ReadStatus.Failed"/>; otherwise <see cref="ReadFailure.None"/>.</summary>
     public ReadFailure Failure { get; }

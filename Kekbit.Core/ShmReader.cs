@@ -33,6 +33,14 @@ public sealed unsafe class ShmReader : IWaitableReader
     // Wakes this reader's own blocking sleep when its wait is cancelled (see WaitForData).
     private static readonly Action<object?> WakeOnCancel = static state => ((ShmReader)state!).WakeSleepers();
 
+    /// <summary>
+    /// How far ahead of its position a reader keeps its mapping populated by default (see <see cref="ReadAhead"/>): zero, off.
+    /// Measured (<c>read-ahead-cost</c> benchmark mode, BENCHMARKS.md): populating a window with madvise costs what the page
+    /// faults it replaces cost (the kernel maps the pages either way; faults already map 16 at a time), so a reader reading
+    /// a fresh mapping gained nothing at any window from 256 KiB to 16 MiB. Kept as a measured knob, not a default.
+    /// </summary>
+    internal const long DefaultReadAheadWindow = 0;
+
     /// <summary>How long <see cref="WaitForData"/> sleeps between looks when the channel has no doorbell.</summary>
     internal static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(1);
 
@@ -46,6 +54,13 @@ public sealed unsafe class ShmReader : IWaitableReader
     private readonly long _capacity;
     private readonly ulong _maxRecordLength;
     private long _position;
+
+    // Read-ahead (see ReadAhead): TryRead populates the mapping ahead of the reader when its position reaches _readAheadMark;
+    // the pages of [0, _populatedTo) have been asked for already.
+    private long _readAheadMark;
+    private long _populatedTo;
+    private long _readAheadWindow = DefaultReadAheadWindow;
+    private long _readAheadCalls;
     private ReadStatus? _exhaustedBy;
     private ReadFailure _failure;
     private bool _disposed;
@@ -80,6 +95,7 @@ public sealed unsafe class ShmReader : IWaitableReader
         // Safe: _data is only dereferenced at offsets checked against _dataLimit, which lies inside the mapping.
         _data = file.Base + ChannelFormat.DataOffset;
         _memory = new MappedMemory(_data, (int)Math.Max(0, _dataLimit));
+        ResetReadAhead();
     }
 
     /// <inheritdoc/>
@@ -279,6 +295,12 @@ public sealed unsafe class ShmReader : IWaitableReader
         }
 
         long position = _position;
+        if (position >= _readAheadMark)
+        {
+            // Once per window (never with read-ahead off): the one compare a record pays for its pages being mapped before it is read.
+            ReadAhead(position);
+        }
+
         if (position + ChannelFormat.RecordHeaderLength > _dataLimit)
         {
             return Fail(ReadFailure.FileTruncated);
@@ -586,7 +608,72 @@ public sealed unsafe class ShmReader : IWaitableReader
         long available = ChannelFormat.DataOffset + _dataLimit - from;
         // A Dispose racing this on another thread is harmless: the retired range is anonymous zero pages (or the file,
         // kept mapped), and madvise of either changes no byte a reader sees.
-        return available > 0 && bytes > 0 && _file.Prefault(from, Math.Min(bytes, available));
+        if (available <= 0 || bytes <= 0)
+        {
+            return false;
+        }
+
+        long length = Math.Min(bytes, available);
+        bool mapped = _file.Prefault(from, length);
+        long end = _position + length;
+        if (mapped && _readAheadWindow != 0 && end > _populatedTo)
+        {
+            // Read-ahead need not ask again for what this populated ([position, end)): it resumes one window before its end.
+            _populatedTo = end;
+            _readAheadMark = end >= _dataLimit ? long.MaxValue : end - _readAheadWindow;
+        }
+
+        return mapped;
+    }
+
+    /// <summary>
+    /// How many bytes ahead of its position this reader keeps its mapping populated (<see cref="DefaultReadAheadWindow"/>);
+    /// zero turns read-ahead off, so every page faults in on first read. For measurements and tests.
+    /// </summary>
+    internal long ReadAheadWindow
+    {
+        get => _readAheadWindow;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            _readAheadWindow = value;
+            ResetReadAhead();
+        }
+    }
+
+    /// <summary>How many read-ahead steps (madvise calls at most) this reader took.</summary>
+    internal long ReadAheadCalls => _readAheadCalls;
+
+    /// <summary>
+    /// Read-ahead: populates the mapping from <paramref name="position"/> up to two windows past it (clamped to the data
+    /// the file holds; pages asked for before are skipped), and sets the next mark one window before the end of that, so
+    /// the reader stays between one and two windows behind the populated end and each step asks for about one window.
+    /// A fresh mapping otherwise takes a page fault per page (or small group of pages) on first read; here they are taken
+    /// in one madvise(MADV_POPULATE_READ) per window, ahead of the reader. madvise never touches the memory: a file that
+    /// shrank makes the call fail (it then only advises), never fault, and the reader's own bounds are unchanged.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ReadAhead(long position)
+    {
+        long window = _readAheadWindow;
+        long end = position + 2 * window < _dataLimit ? position + 2 * window : _dataLimit;
+        long from = Math.Max(position, _populatedTo);
+        if (end > from)
+        {
+            _readAheadCalls++;
+            _ = _file.Prefault(ChannelFormat.DataOffset + from, end - from);
+            _populatedTo = end;
+        }
+
+        // At the end of the file nothing is left to populate: no mark is ever reached again (SeekTo resets it).
+        _readAheadMark = end >= _dataLimit ? long.MaxValue : end - window;
+    }
+
+    /// <summary>Forgets what read-ahead populated, after the position moved backwards (<see cref="SeekTo"/>).</summary>
+    private void ResetReadAhead()
+    {
+        _populatedTo = 0;
+        _readAheadMark = _readAheadWindow == 0 ? long.MaxValue : 0;
     }
 
     /// <summary>
@@ -633,6 +720,7 @@ public sealed unsafe class ShmReader : IWaitableReader
         _position = position;
         _exhaustedBy = null;
         _failure = ReadFailure.None;
+        ResetReadAhead();
     }
 
     /// <summary>

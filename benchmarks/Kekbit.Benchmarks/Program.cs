@@ -44,6 +44,10 @@ switch (args.FirstOrDefault())
         return MetricsCost.Run(args.Length > 1 ? (int)Long(args[1]) : 32, args.Length > 2 ? (int)Long(args[2]) : 15, args.Length > 3 ? (int)Long(args[3]) : 2);
     case "prefault-cost":
         return PrefaultCost.Run(args.Length > 1 ? (int)Long(args[1]) : 1024, args.Length > 2 ? (int)Long(args[2]) : 32, args.Length > 3 ? (int)Long(args[3]) : 5);
+    case "read-ahead-cost":
+        return ReadAheadCost.Run(args.Length > 1 ? (int)Long(args[1]) : 32, args.Length > 2 ? (int)Long(args[2]) : 5);
+    case "span-cost":
+        return ReadAheadCost.SpanCost(args.Length > 1 ? (int)Long(args[1]) : 32, args.Length > 2 ? (int)Long(args[2]) : 30);
     case "fasterlog-settings":
         return FasterLogSettingsProbe.Run(args.Length > 1 ? (int)Long(args[1]) : 32, args.Length > 2 ? Long(args[2]) : 4_000_000);
     case "journal":
@@ -69,6 +73,6 @@ switch (args.FirstOrDefault())
     case "uds-writer":
         return LatencyWorkloads.SocketWriter(args[1], Long(args[2]), (int)Long(args[3]));
     default:
-        Console.Error.WriteLine("usage: harness [--quick] [--out FILE] [--out-dir DIR] | doorbell [--quick] [--out FILE] | async-wait [--quick] [--idle-only] [--out FILE] | bdn [BenchmarkDotNet options] | path-cost [SIZE] [ROUNDS] | metrics-cost [SIZE] [ROUNDS] [PAIRS] | prefault-cost [MIB] [SIZE] [ROUNDS] | fasterlog-settings [SIZE] [RECORDS] | journal [--quick] | replication [--quick]");
+        Console.Error.WriteLine("usage: harness [--quick] [--out FILE] [--out-dir DIR] | doorbell [--quick] [--out FILE] | async-wait [--quick] [--idle-only] [--out FILE] | bdn [BenchmarkDotNet options] | path-cost [SIZE] [ROUNDS] | metrics-cost [SIZE] [ROUNDS] [PAIRS] | prefault-cost [MIB] [SIZE] [ROUNDS] | read-ahead-cost [SIZE] [ROUNDS] | span-cost [SIZE] [ROUNDS] | fasterlog-settings [SIZE] [RECORDS] | journal [--quick] | replication [--quick]");
         return 2;
 }
