@@ -128,6 +128,7 @@ public sealed class JournalInspection
         long bytes = 0;
         int? writerProcess = null;
         JournalSegmentInspection? newestHeaded = null;
+        bool countKnown = false; // false after a damaged segment: where its records end is unknown, so no gap is claimed after it
         foreach (long number in Internal.Segments.List(folder))
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -150,7 +151,7 @@ public sealed class JournalInspection
                     faults.Add(new JournalFault(JournalError.InvalidSegmentHeader, path, 0, ReadFailure.None,
                         $"segment {number} belongs to journal {h.JournalId}, not to journal {id} of the segments before it"));
                 }
-                else if (firstSequence is not null && h.FirstSequence != nextSequence)
+                else if (countKnown && h.FirstSequence != nextSequence)
                 {
                     faults.Add(new JournalFault(JournalError.Gap, path, 0, ReadFailure.None,
                         $"segment {number} starts at sequence {h.FirstSequence} but the segments before it end before sequence {nextSequence}: sequences are not dense"));
@@ -181,6 +182,7 @@ public sealed class JournalInspection
                 firstSequence ??= first;
                 nextSequence = first + segment.RecordCount;
                 newestHeaded = segment;
+                countKnown = channel.End != ReadStatus.Failed;
             }
 
             records += segment.RecordCount;
