@@ -161,4 +161,32 @@ public sealed class JournalTests : IDisposable
         Assert.Equal(3, missing.ExitCode);
         Assert.Single(missing.ErrorLines);
     }
+
+    [Fact]
+    public void Ls_shows_a_journal_as_one_entry_beside_loose_channels()
+    {
+        WriteClosedJournal(2000);
+        CommitCursor("billing", 100);
+        using (ShmWriter channel = ShmWriter.Create(_root.Path, Metadata.Create(1, 7, 4096, 100, 1000, TickUnit.Millis)))
+        {
+            channel.Write([1, 2, 3]);
+        }
+
+        ToolRun run = ToolRun.InProcess("ls", _root.Path);
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("orders", run.Output, StringComparison.Ordinal);
+        Assert.Contains("0..1999", run.Output, StringComparison.Ordinal);
+        Assert.Contains("billing (1,900)", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("0000_0001.kekbit", run.Output, StringComparison.Ordinal); // segments are not listed as channels
+
+        ToolRun json = ToolRun.InProcess("ls", _root.Path, "--json");
+        Assert.Equal(0, json.ExitCode);
+        using JsonDocument document = JsonDocument.Parse(json.Output);
+        JsonElement loose = Assert.Single(document.RootElement.GetProperty("channels").EnumerateArray());
+        Assert.Equal(7UL, loose.GetProperty("metadata").GetProperty("channelId").GetUInt64());
+        JsonElement journal = Assert.Single(document.RootElement.GetProperty("journals").EnumerateArray());
+        Assert.Equal(Folder, journal.GetProperty("path").GetString());
+        Assert.Equal(1999, journal.GetProperty("lastSequence").GetInt64());
+        Assert.Equal(1900, journal.GetProperty("cursors")[0].GetProperty("lag").GetInt64());
+    }
 }
