@@ -189,4 +189,34 @@ public sealed class JournalTests : IDisposable
         Assert.Equal(1999, journal.GetProperty("lastSequence").GetInt64());
         Assert.Equal(1900, journal.GetProperty("cursors")[0].GetProperty("lag").GetInt64());
     }
+
+    [Fact]
+    public void Dump_prints_records_with_their_sequence_across_segments_from_a_sequence()
+    {
+        WriteClosedJournal(2000);
+
+        ToolRun all = ToolRun.InProcess("dump", Folder);
+        Assert.Equal(0, all.ExitCode);
+        string[] lines = all.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2001, lines.Length);
+        Assert.StartsWith("0 16 0000000000000000", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("1999 16 cf07000000000000", lines[1999], StringComparison.Ordinal);
+        Assert.StartsWith("END Nothing position=", lines[2000], StringComparison.Ordinal);
+
+        ToolRun part = ToolRun.InProcess("dump", Folder, "--from-seq", "1500", "-n", "2");
+        Assert.Equal(0, part.ExitCode);
+        string[] partLines = part.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, partLines.Length);
+        Assert.StartsWith("1500 16 dc05000000000000", partLines[0], StringComparison.Ordinal);
+        Assert.StartsWith("1501 16 dd05000000000000", partLines[1], StringComparison.Ordinal);
+        Assert.StartsWith("END Record position=", partLines[2], StringComparison.Ordinal);
+
+        ToolRun past = ToolRun.InProcess("dump", Folder, "--from-seq", "5000");
+        Assert.Equal(2, past.ExitCode);
+        Assert.Single(past.ErrorLines);
+
+        ToolRun channel = ToolRun.InProcess("dump", StorageLayout.ChannelFile(Folder, 0), "--from-seq", "1");
+        Assert.Equal(2, channel.ExitCode);
+        Assert.Contains("--from-seq is for journals", channel.Error, StringComparison.Ordinal);
+    }
 }
