@@ -65,7 +65,8 @@ public sealed class JournalInspection
 
     /// <summary>
     /// Whether <paramref name="folder"/> looks like a journal: it holds the writer's lock file (<see cref="JournalWriter.LockFileName"/>),
-    /// a <c>cursors</c> folder, or a segment whose first record is a journal segment header. Reads only.
+    /// a <c>cursors</c> folder, or a segment whose first record is a journal segment header. Reads only; never throws for a
+    /// folder it cannot read (false).
     /// </summary>
     /// <param name="folder">The folder to look at.</param>
     public static bool IsJournal(string folder)
@@ -81,19 +82,23 @@ public sealed class JournalInspection
             return true;
         }
 
-        foreach (long segment in Internal.Segments.List(folder))
+        try
         {
-            try
+            foreach (long segment in Internal.Segments.List(folder))
             {
                 if (Internal.Segments.TryReadHeader(folder, segment) is not null)
                 {
                     return true;
                 }
             }
-            catch (JournalException)
-            {
-                return false; // a channel whose first record is not a journal header: a folder of channels
-            }
+        }
+        catch (JournalException)
+        {
+            return false; // a channel whose first record is not a journal header: a folder of channels
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false; // a folder that cannot be read is not known to be a journal; callers report it as they would any folder
         }
 
         return false;
