@@ -1,5 +1,6 @@
 using System.Globalization;
 using Kekbit.Core;
+using Kekbit.Journal;
 
 namespace Kekbit.Tool.Channels;
 
@@ -12,6 +13,16 @@ internal static class ChannelLocator
     /// <summary>How the channel argument appears in help.</summary>
     public const string HelpName = "ROOT CHANNEL_ID | FILE";
 
+    /// <summary>
+    /// Whether the words name a journal: one word, a folder that <see cref="JournalInspection.IsJournal"/> recognises.
+    /// Commands that understand journals ask this before <see cref="Resolve"/>.
+    /// </summary>
+    public static bool TryResolveJournal(IReadOnlyList<string> words, out string folder)
+    {
+        folder = words.Count == 1 ? Path.GetFullPath(words[0]) : string.Empty;
+        return words.Count == 1 && JournalInspection.IsJournal(folder);
+    }
+
     /// <summary>Resolves one or two words to a channel file path.</summary>
     /// <exception cref="ToolException">The words name no channel (usage error).</exception>
     public static string Resolve(IReadOnlyList<string> words)
@@ -19,7 +30,7 @@ internal static class ChannelLocator
         switch (words.Count)
         {
             case 1 when Directory.Exists(words[0]):
-                throw new ToolException(ExitCodes.Usage, $"'{words[0]}' is a folder: name a channel as ROOT CHANNEL_ID or as the path of its .kekbit file");
+                throw new ToolException(ExitCodes.Usage, $"'{words[0]}' is a folder but not a journal: name a channel as ROOT CHANNEL_ID or as the path of its .kekbit file, or a journal as its folder");
             case 1:
                 return Path.GetFullPath(words[0]);
             case 2 when File.Exists(words[0]):

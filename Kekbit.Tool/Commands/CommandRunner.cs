@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using Kekbit.Core;
+using Kekbit.Journal;
 using Kekbit.Tool.Output;
 
 namespace Kekbit.Tool.Commands;
@@ -40,6 +41,10 @@ internal static class CommandRunner
         {
             return Fail(console, e.Message, ExitCodeOf(e.Error), json);
         }
+        catch (JournalException e)
+        {
+            return Fail(console, $"{e.Path}: {e.Message}", ExitCodeOf(e.Error), json);
+        }
         catch (OperationCanceledException) when (console.Interruption.Token.IsCancellationRequested)
         {
             return Fail(console, $"interrupted by {console.Interruption.SignalName}", console.Interruption.ExitCode, json);
@@ -67,6 +72,15 @@ internal static class CommandRunner
     {
         ChannelError.StorageAlreadyExists or ChannelError.InsufficientSpace or ChannelError.InvalidRootFolder => ExitCodes.Refused,
         ChannelError.CouldNotAccessStorage => ExitCodes.IoError,
+        _ => ExitCodes.Unavailable,
+    };
+
+    /// <summary>The exit code for a journal that could not be opened or read.</summary>
+    public static int ExitCodeOf(JournalError error) => error switch
+    {
+        JournalError.SegmentDamaged or JournalError.InvalidSegmentHeader or JournalError.Gap => ExitCodes.Damaged,
+        JournalError.InvalidStart or JournalError.InvalidConfiguration => ExitCodes.Usage,
+        JournalError.CouldNotAccessStorage => ExitCodes.IoError,
         _ => ExitCodes.Unavailable,
     };
 

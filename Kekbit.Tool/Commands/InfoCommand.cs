@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Kekbit.Core;
+using Kekbit.Tool.Channels;
 using Kekbit.Tool.Output;
 using Spectre.Console;
 
@@ -13,12 +14,15 @@ internal static class InfoCommand
     {
         var channel = CommonArguments.Channel();
         var json = CommonArguments.Json();
-        var command = new Command("info", "Show a channel's metadata (every field, creation time as a date too), state (and why, when abandoned), records, sizes and its writer process.")
+        var command = new Command("info", "Show a channel's metadata (every field, creation time as a date too), state (and why, when abandoned), records, sizes and its writer process; for a journal folder: its id, state, sequence range, writer, segments and cursors with their lag.")
         {
             channel,
             json,
         };
-        CommandRunner.SetBody(command, console, (parse, _) => Run(console, CommonArguments.ChannelFile(parse, channel), parse.GetValue(json)));
+        CommandRunner.SetBody(command, console, (parse, cancellationToken) =>
+            ChannelLocator.TryResolveJournal(parse.GetValue(channel) ?? [], out string journal)
+                ? JournalViews.Info(console, journal, parse.GetValue(json), cancellationToken)
+                : Run(console, CommonArguments.ChannelFile(parse, channel), parse.GetValue(json)));
         return command;
     }
 

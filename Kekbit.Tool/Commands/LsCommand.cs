@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Kekbit.Core;
+using Kekbit.Journal;
 using Kekbit.Tool.Channels;
 using Kekbit.Tool.Output;
 using Spectre.Console;
@@ -13,7 +14,7 @@ internal static class LsCommand
     {
         var root = CommonArguments.Folder("root", "The root folder that holds channels.");
         var json = CommonArguments.Json();
-        var command = new Command("ls", "List every channel under a root folder: id, writer id, state (live, closed, full, abandoned, corrupted, creating, unreadable), records, bytes used and fill. Folders that cannot be read are skipped with a warning; why a channel is corrupted or unreadable is said on stderr.")
+        var command = new Command("ls", "List every channel and journal under a root folder (a journal is one row: state, segments, sequence range, records, size, cursors with their lag). Channels: id, writer id, state (live, closed, full, abandoned, corrupted, creating, unreadable), records, bytes used and fill. Folders that cannot be read are skipped with a warning; why a channel is corrupted or unreadable is said on stderr.")
         {
             root,
             json,
@@ -34,10 +35,34 @@ internal static class LsCommand
         List<string> files = ChannelFiles.Find(fullRoot, (folder, reason) => skipped.Add((folder, reason)));
         ChannelWriters writers = ChannelWriters.Scan();
         var inspections = new List<ChannelInspection>(files.Count);
+        var journalFolders = new SortedSet<string>(StringComparer.Ordinal);
+        var isJournal = new Dictionary<string, bool>(StringComparer.Ordinal);
         foreach (string file in files)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            // A journal's segments (JOURNAL/xxxx_xxxx/yyyy_yyyy.kekbit) are listed as one journal, not as loose channels.
+            if (Path.GetDirectoryName(Path.GetDirectoryName(file)) is string candidate)
+            {
+                if (!isJournal.TryGetValue(candidate, out bool journal))
+                {
+                    journal = JournalInspection.IsJournal(candidate);
+                    isJournal[candidate] = journal;
+                }
+
+                if (journal)
+                {
+                    journalFolders.Add(candidate);
+                    continue;
+                }
+            }
+
             inspections.Add(ChannelInspection.Inspect(file, writers, cancellationToken: cancellationToken));
+        }
+
+        var journals = new List<JournalInspection>(journalFolders.Count);
+        foreach (string folder in journalFolders)
+        {
+            journals.Add(JournalInspection.Inspect(folder, writers, cancellationToken));
         }
 
         foreach ((string folder, string reason) in skipped)
@@ -58,15 +83,28 @@ internal static class LsCommand
                 }
 
                 writer.WriteEndArray();
+                writer.WriteStartArray("journals");
+                foreach (JournalInspection journal in journals)
+                {
+                    JsonOutput.WriteJournal(writer, journal, segmentDetails: false);
+                }
+
+                writer.WriteEndArray();
                 JsonOutput.WriteSkipped(writer, skipped);
                 writer.WriteEndObject();
             });
             return ExitCodes.Success;
         }
 
-        if (inspections.Count == 0)
+        if (inspections.Count == 0 && journals.Count == 0)
         {
             console.Error.WriteLine($"kekbit: no channels under {fullRoot}");
+            return ExitCodes.Success;
+        }
+
+        if (inspections.Count == 0)
+        {
+            WriteJournals(console, fullRoot, journals);
             return ExitCodes.Success;
         }
 
@@ -91,6 +129,12 @@ internal static class LsCommand
         }
 
         console.Write(table);
+        if (journals.Count > 0)
+        {
+            console.Out.WriteLine();
+            WriteJournals(console, fullRoot, journals);
+        }
+
         console.Out.Flush();
         foreach (ChannelInspection inspection in inspections)
         {
@@ -101,6 +145,41 @@ internal static class LsCommand
         }
 
         return ExitCodes.Success;
+    }
+
+    /// <summary>One row per journal: segments, sequence range, size, state and cursors with their lag; faults on stderr.</summary>
+    private static void WriteJournals(ToolConsole console, string fullRoot, List<JournalInspection> journals)
+    {
+        var table = new Table().Border(TableBorder.None).HideRowSeparators();
+        table.AddColumns("JOURNAL", "STATE", "SEGMENTS", "SEQUENCES", "RECORDS", "SIZE", "CURSORS (LAG)");
+        foreach (int column in new[] { 2, 4, 5 })
+        {
+            table.Columns[column].RightAligned();
+        }
+
+        foreach (JournalInspection journal in journals)
+        {
+            string cursors = journal.Cursors.Count == 0 ? "-" : string.Join(", ", journal.Cursors.Select(c =>
+                c.Lag is long lag ? $"{c.Name} ({Names.Count(lag)})" : $"{c.Name} (-)"));
+            table.AddRow(
+                Markup.Escape(Path.GetRelativePath(fullRoot, journal.Folder)),
+                JournalViews.StateMarkup(journal.State),
+                Names.Count(journal.Segments.Count),
+                Markup.Escape(JournalViews.SequenceRange(journal)),
+                Names.Count(journal.RecordCount),
+                Markup.Escape(Names.Bytes(journal.TotalBytes)),
+                Markup.Escape(cursors));
+        }
+
+        console.Write(table);
+        console.Out.Flush();
+        foreach (JournalInspection journal in journals)
+        {
+            if (journal.Fault is JournalFault fault)
+            {
+                console.Error.WriteLine($"kekbit: {JournalViews.Describe(fault)}");
+            }
+        }
     }
 
     /// <summary>The state, coloured when a person is watching.</summary>

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Kekbit.Core;
+using Kekbit.Tool.Channels;
 using Kekbit.Tool.Output;
 using Spectre.Console;
 
@@ -16,13 +17,15 @@ internal static class VerifyCommand
     {
         var channel = CommonArguments.Channel();
         var json = CommonArguments.Json();
-        var command = new Command("verify", "Walk every record of a channel and report the first damage with its position. Exit code 0: healthy; 1: damaged; 3: cannot be opened.")
+        var command = new Command("verify", "Walk every record of a channel (or every segment of a journal folder, checking its sequences are dense) and report the damage with its file and position. Exit code 0: healthy; 1: damaged; 3: cannot be opened.")
         {
             channel,
             json,
         };
         CommandRunner.SetBody(command, console, (parse, cancellationToken) =>
-            Run(console, CommonArguments.ChannelFile(parse, channel), parse.GetValue(json), cancellationToken));
+            ChannelLocator.TryResolveJournal(parse.GetValue(channel) ?? [], out string journal)
+                ? JournalViews.Verify(console, journal, parse.GetValue(json), cancellationToken)
+                : Run(console, CommonArguments.ChannelFile(parse, channel), parse.GetValue(json), cancellationToken));
         return command;
     }
 

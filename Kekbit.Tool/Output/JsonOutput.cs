@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Kekbit.Core;
+using Kekbit.Journal;
 
 namespace Kekbit.Tool.Output;
 
@@ -82,6 +83,93 @@ internal static class JsonOutput
         json.WriteEndObject();
     }
 
+    /// <summary>Writes a journal's report as a JSON object: its state, sequence range, writer, segments, cursors with their lag, and faults.</summary>
+    /// <param name="json">Where to write.</param>
+    /// <param name="journal">The report.</param>
+    /// <param name="segmentDetails">Also write each segment's channel inspection (for <c>info</c> and <c>verify</c>; <c>ls</c> keeps it short).</param>
+    public static void WriteJournal(Utf8JsonWriter json, JournalInspection journal, bool segmentDetails = true)
+    {
+        json.WriteStartObject();
+        json.WriteString("kind", "journal");
+        json.WriteString("path", journal.Folder);
+        WriteNullableString(json, "journalId", journal.JournalId?.ToString());
+        json.WriteString("state", Names.Of(journal.State));
+        json.WriteBoolean("healthy", journal.IsHealthy);
+        WriteNullableNumber(json, "firstSequence", journal.FirstSequence);
+        json.WriteNumber("lastSequence", journal.LastSequence);
+        json.WriteNumber("records", journal.RecordCount);
+        json.WriteNumber("bytes", journal.TotalBytes);
+        json.WriteBoolean("writer", journal.HasWriter);
+        WriteNullableNumber(json, "writerProcessId", journal.WriterProcessId);
+        json.WriteNumber("segmentCount", journal.Segments.Count);
+        json.WriteStartArray("segments");
+        foreach (JournalSegmentInspection segment in journal.Segments)
+        {
+            json.WriteStartObject();
+            json.WriteNumber("number", segment.Number);
+            json.WriteString("path", segment.Path);
+            WriteNullableNumber(json, "firstSequence", segment.FirstSequence);
+            WriteNullableNumber(json, "lastSequence", segment.LastSequence);
+            json.WriteNumber("records", segment.RecordCount);
+            json.WriteString("state", Names.Of(segment.Channel.State));
+            json.WriteNumber("fileLength", segment.Channel.FileLength);
+            if (segment.StartedAt is DateTimeOffset started)
+            {
+                json.WriteString("startedAt", started);
+            }
+            else
+            {
+                json.WriteNull("startedAt");
+            }
+
+            if (segmentDetails)
+            {
+                json.WritePropertyName("channel");
+                WriteInspection(json, segment.Channel);
+            }
+
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteStartArray("cursors");
+        foreach (JournalCursorInspection cursor in journal.Cursors)
+        {
+            json.WriteStartObject();
+            json.WriteString("name", cursor.Name);
+            WriteNullableNumber(json, "position", cursor.Position);
+            WriteNullableNumber(json, "nextSequence", cursor.NextSequence);
+            WriteNullableNumber(json, "lag", cursor.Lag);
+            if (cursor.CommittedAt is DateTimeOffset committed)
+            {
+                json.WriteString("committedAt", committed);
+            }
+            else
+            {
+                json.WriteNull("committedAt");
+            }
+
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteStartArray("faults");
+        foreach (JournalFault fault in journal.Faults)
+        {
+            json.WriteStartObject();
+            json.WriteString("error", fault.Error.ToString());
+            json.WriteString("segmentPath", fault.SegmentPath);
+            json.WriteNumber("offset", fault.Offset);
+            json.WriteNumber("fileOffset", ChannelInspection.FileOffsetOf(fault.Offset));
+            WriteNullableString(json, "failure", fault.Failure == ReadFailure.None ? null : fault.Failure.ToString());
+            json.WriteString("message", fault.Message);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
     /// <summary>Writes the folders a walk under a root skipped, as <c>"skipped": [{"folder", "reason"}]</c>.</summary>
     public static void WriteSkipped(Utf8JsonWriter json, IEnumerable<(string Folder, string Reason)> skipped)
     {
@@ -131,6 +219,18 @@ internal static class JsonOutput
     public static void WriteNullableNumber(Utf8JsonWriter json, string name, double? value)
     {
         if (value is double number)
+        {
+            json.WriteNumber(name, number);
+        }
+        else
+        {
+            json.WriteNull(name);
+        }
+    }
+
+    public static void WriteNullableNumber(Utf8JsonWriter json, string name, long? value)
+    {
+        if (value is long number)
         {
             json.WriteNumber(name, number);
         }

@@ -8,6 +8,16 @@ internal static class Names
 {
     public static string Of(ChannelState state) => state.ToString().ToLowerInvariant();
 
+    public static string Of(Kekbit.Journal.JournalState state) => state.ToString().ToLowerInvariant();
+
+    public static string Of(Kekbit.Journal.JournalError error) => error switch
+    {
+        Kekbit.Journal.JournalError.SegmentDamaged => "damaged segment",
+        Kekbit.Journal.JournalError.InvalidSegmentHeader => "invalid segment header",
+        Kekbit.Journal.JournalError.Gap => "sequence gap",
+        _ => error.ToString(),
+    };
+
     public static string Of(TickUnit unit) => unit.ToString().ToLowerInvariant();
 
     public static string Decimal(ulong id) => id.ToString(CultureInfo.InvariantCulture);
