@@ -25,10 +25,7 @@ public sealed class NatsMirrorReplicator : BackgroundService
     private long _lastWritten = -1;
     private long _pending;
     private long _caughtUpTicks;
-    private long _recoveries;
-    private int _running;
-    private NatsConnection? _connection;
-    private ReplicationException? _fault;
+    private readonly ReplicatorRun _run;
 
     /// <summary>Creates a mirror; nothing happens until it is started.</summary>
     /// <param name="options">Which stream to mirror into which folder.</param>
@@ -40,6 +37,7 @@ public sealed class NatsMirrorReplicator : BackgroundService
         _options = options;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _caughtUpTicks = Environment.TickCount64;
+        _run = new ReplicatorRun(_logger, options.JournalFolder, options.Stream, options.MaxRetries, options.InitialBackoff, options.MaxBackoff);
     }
 
     /// <summary>The progress now: the last origin sequence the mirror journal holds, and the messages the stream holds beyond it.</summary>
@@ -49,46 +47,25 @@ public sealed class NatsMirrorReplicator : BackgroundService
         return new ReplicationStatus
         {
             Stream = _options.Stream,
-            IsRunning = Volatile.Read(ref _running) == 1,
-            IsConnected = Volatile.Read(ref _connection)?.ConnectionState == NatsConnectionState.Open,
+            IsRunning = _run.IsRunning,
+            IsConnected = _run.IsConnected,
             LastReplicatedSequence = Interlocked.Read(ref _lastWritten),
             LagRecords = pending,
             Lag = pending == 0 ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Environment.TickCount64 - Interlocked.Read(ref _caughtUpTicks)),
-            Recoveries = Interlocked.Read(ref _recoveries),
-            Fault = Volatile.Read(ref _fault),
+            Recoveries = _run.Recoveries,
+            Fault = _run.Fault,
         };
     }
 
     /// <summary>Mirrors until <paramref name="stoppingToken"/> is cancelled or a failure retrying cannot fix (thrown as <see cref="ReplicationException"/>).</summary>
     /// <param name="stoppingToken">Stops the mirror (the journal is flushed first).</param>
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        Volatile.Write(ref _running, 1);
-        try
-        {
-            await RunAsync(stoppingToken).ConfigureAwait(false);
-        }
-        catch (ReplicationException e)
-        {
-            Volatile.Write(ref _fault, e);
-            Log.Stopped(_logger, e, _options.JournalFolder, _options.Stream, e.Error);
-            throw;
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-        finally
-        {
-            Volatile.Write(ref _running, 0);
-            Volatile.Write(ref _connection, null);
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => _run.ExecuteAsync(RunAsync, stoppingToken);
 
     private async Task RunAsync(CancellationToken cancellationToken)
     {
         NatsConnectionOptions connection = _options.Connection;
         await using var nats = new NatsConnection(connection.ToNatsOpts());
-        Volatile.Write(ref _connection, nats);
+        _run.Connected(nats);
         try
         {
             await nats.ConnectAsync().AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -124,28 +101,17 @@ public sealed class NatsMirrorReplicator : BackgroundService
         using (writer)
         {
             Interlocked.Exchange(ref _lastWritten, writer.NextSequence - 1);
-            int failures = 0;
             while (true)
             {
                 try
                 {
-                    await ConsumeAsync(js, writer, () => failures = 0, cancellationToken).ConfigureAwait(false);
+                    await ConsumeAsync(js, writer, _run.Progressed, cancellationToken).ConfigureAwait(false);
                     writer.Flush();
                     return;
                 }
                 catch (Exception e) when (e is not ReplicationException && NatsFailures.IsTransient(e) && !cancellationToken.IsCancellationRequested)
                 {
-                    failures++;
-                    if (failures > _options.MaxRetries)
-                    {
-                        throw new ReplicationException(ReplicationError.ServerUnreachable,
-                            $"Consuming stream '{_options.Stream}' at {connection.DisplayUrl} failed {failures} times in a row.", e);
-                    }
-
-                    Interlocked.Increment(ref _recoveries);
-                    TimeSpan wait = Backoff.Delay(_options.InitialBackoff, _options.MaxBackoff, failures);
-                    Log.Retrying(_logger, _options.Stream, e.Message, failures, _options.MaxRetries, (long)wait.TotalMilliseconds);
-                    await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+                    await _run.RetryAfterAsync(e, "Consuming", connection.DisplayUrl, cancellationToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {

@@ -27,10 +27,7 @@ public sealed class NatsPushReplicator : BackgroundService
     private readonly ILogger _logger;
     private long _lastAcked = -1;
     private long _caughtUpTicks;
-    private long _recoveries;
-    private int _running;
-    private NatsConnection? _connection;
-    private ReplicationException? _fault;
+    private readonly ReplicatorRun _run;
 
     /// <summary>Creates a replicator; nothing happens until it is started.</summary>
     /// <param name="options">What to replicate where.</param>
@@ -42,6 +39,7 @@ public sealed class NatsPushReplicator : BackgroundService
         _options = options;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _caughtUpTicks = Environment.TickCount64;
+        _run = new ReplicatorRun(_logger, options.JournalFolder, options.Stream, options.MaxRetries, options.InitialBackoff, options.MaxBackoff);
     }
 
     /// <summary>The progress now: the last journal sequence the stream acknowledged, and the lag behind the journal's end.</summary>
@@ -53,13 +51,13 @@ public sealed class NatsPushReplicator : BackgroundService
         return new ReplicationStatus
         {
             Stream = _options.Stream,
-            IsRunning = Volatile.Read(ref _running) == 1,
-            IsConnected = Volatile.Read(ref _connection)?.ConnectionState == NatsConnectionState.Open,
+            IsRunning = _run.IsRunning,
+            IsConnected = _run.IsConnected,
             LastReplicatedSequence = lastAcked,
             LagRecords = lag,
             Lag = lag == 0 ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Environment.TickCount64 - Interlocked.Read(ref _caughtUpTicks)),
-            Recoveries = Interlocked.Read(ref _recoveries),
-            Fault = Volatile.Read(ref _fault),
+            Recoveries = _run.Recoveries,
+            Fault = _run.Fault,
         };
     }
 
@@ -131,39 +129,17 @@ public sealed class NatsPushReplicator : BackgroundService
 
     /// <summary>Replicates until <paramref name="stoppingToken"/> is cancelled or a failure retrying cannot fix (thrown as <see cref="ReplicationException"/>).</summary>
     /// <param name="stoppingToken">Stops replication (the cursor is committed first).</param>
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        Volatile.Write(ref _running, 1);
-        try
-        {
-            await RunAsync(stoppingToken).ConfigureAwait(false);
-        }
-        catch (ReplicationException e)
-        {
-            Volatile.Write(ref _fault, e);
-            Log.Stopped(_logger, e, _options.JournalFolder, _options.Stream, e.Error);
-            throw;
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-        finally
-        {
-            Volatile.Write(ref _running, 0);
-            Volatile.Write(ref _connection, null);
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => _run.ExecuteAsync(RunAsync, stoppingToken);
 
     private async Task RunAsync(CancellationToken cancellationToken)
     {
         NatsConnectionOptions connection = _options.Connection;
         await using var nats = new NatsConnection(connection.ToNatsOpts());
-        Volatile.Write(ref _connection, nats);
+        _run.Connected(nats);
         await ConnectAsync(nats, cancellationToken).ConfigureAwait(false);
         var js = new NatsJSContext(nats);
         await EnsureStreamAsync(js, cancellationToken).ConfigureAwait(false);
 
-        int failures = 0;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -182,8 +158,8 @@ public sealed class NatsPushReplicator : BackgroundService
                 try
                 {
                     (ulong streamLast, long next) = await ReconcileAsync(js, reader, cancellationToken).ConfigureAwait(false);
-                                Log.Resuming(_logger, _options.Stream, next, streamLast);
-                    await PumpAsync(js, reader, streamLast, next, () => failures = 0, cancellationToken).ConfigureAwait(false);
+                    Log.Resuming(_logger, _options.Stream, next, streamLast);
+                    await PumpAsync(js, reader, streamLast, next, _run.Progressed, cancellationToken).ConfigureAwait(false);
                     return;
                 }
                 catch (Exception e) when (e is not ReplicationException && NatsFailures.IsTransient(e) && !cancellationToken.IsCancellationRequested)
@@ -193,17 +169,7 @@ public sealed class NatsPushReplicator : BackgroundService
                         throw NatsFailures.Connect(e, connection.DisplayUrl);
                     }
 
-                    failures++;
-                    if (failures > _options.MaxRetries)
-                    {
-                        throw new ReplicationException(ReplicationError.ServerUnreachable,
-                            $"Publishing to stream '{_options.Stream}' at {connection.DisplayUrl} failed {failures} times in a row.", e);
-                    }
-
-                    Interlocked.Increment(ref _recoveries);
-                    TimeSpan wait = Backoff.Delay(_options.InitialBackoff, _options.MaxBackoff, failures);
-                    Log.Retrying(_logger, _options.Stream, e.Message, failures, _options.MaxRetries, (long)wait.TotalMilliseconds);
-                    await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+                    await _run.RetryAfterAsync(e, "Publishing to", connection.DisplayUrl, cancellationToken).ConfigureAwait(false);
                 }
             }
         }
