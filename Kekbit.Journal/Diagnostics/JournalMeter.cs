@@ -55,21 +55,7 @@ internal static class JournalMeter
     ];
 
     /// <summary>Whether some listener has enabled one of the journal instruments: only then are new writers observed.</summary>
-    public static bool IsListened
-    {
-        get
-        {
-            foreach (Instrument instrument in Instruments)
-            {
-                if (instrument.Enabled)
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-    }
+    public static bool IsListened => ChannelMeter.AnyEnabled(Instruments);
 
     /// <summary>Observes <paramref name="writer"/> if someone listens; otherwise does nothing.</summary>
     /// <returns>Whether the writer is observed: it must then call <see cref="ChannelMeter.Departed"/> once closed.</returns>
