@@ -319,6 +319,39 @@ public sealed class StatTests : IDisposable
         Assert.Equal(writer.Segment, second.Journal.CurrentSegment);
     }
 
+    [Fact]
+    public void A_journal_whose_writer_is_gone_without_closing_it_is_abandoned()
+    {
+        if (!ChannelWriters.Scan().IsComplete)
+        {
+            Assert.Skip("SKIPPED: other users' processes are invisible here, so an unclosed segment counts as live until its timeout");
+        }
+
+        // A copy of a live journal's files: its segments were never closed and no process maps them, as after a kill -9.
+        string live = Path.Combine(_root.Path, "live");
+        string copy = Path.Combine(_root.Path, "copy");
+        using (JournalWriter writer = JournalWriter.Open(live, SmallJournal))
+        {
+            WriteJournal(writer, 1000);
+            foreach (string file in Directory.GetFiles(live, "*.kekbit", SearchOption.AllDirectories))
+            {
+                string target = Path.Combine(copy, Path.GetRelativePath(live, file));
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Copy(file, target);
+            }
+        }
+
+        ToolRun run = ToolRun.InProcess("stat", _root.Path, "--once", "--json", "--interval", "0.05");
+
+        Assert.Equal((0, ""), (run.ExitCode, run.Error));
+        using JsonDocument json = JsonDocument.Parse(run.Output);
+        JsonElement[] journals = [.. json.RootElement.GetProperty("journals").EnumerateArray()];
+        Assert.Equal([copy, live], journals.Select(j => j.GetProperty("path").GetString()));
+        Assert.Equal(["abandoned", "closed"], journals.Select(j => j.GetProperty("state").GetString()));
+        Assert.Equal(999, journals[0].GetProperty("lastSequence").GetInt64());
+        Assert.Equal(JsonValueKind.Null, journals[0].GetProperty("writerProcessId").ValueKind);
+    }
+
     private static readonly JournalWriterOptions SmallJournal = new() { SegmentCapacity = 16384, PreTouch = false };
 
     private static void WriteJournal(JournalWriter writer, int records)

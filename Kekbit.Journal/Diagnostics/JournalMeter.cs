@@ -67,8 +67,8 @@ internal static class JournalMeter
         }
 
         JournalTally tally = Journals.GetOrAdd(writer.Folder, static folder => new JournalTally(folder));
+        // Its values reach the tally at the start of every collection (under the collection lock), before any measurement.
         tally.AddObserver();
-        tally.Update(0, writer.NextSequence);
         ChannelMeter.Observe(new JournalWriterObservation(writer, tally));
         return true;
     }
