@@ -85,6 +85,29 @@ public sealed class MetricsTests : IDisposable
         Assert.Null(metrics.Lag(writer.Folder, "billing"));
     }
 
+    [Fact]
+    public void Writing_to_an_observed_journal_does_no_metric_work_and_allocates_nothing_per_record()
+    {
+        using var metrics = new Collectors();
+        using var writer = JournalWriter.Open(Folder, new JournalWriterOptions { SegmentCapacity = 4 << 20, PreTouch = false });
+        metrics.Collect();
+        Assert.Equal(0, metrics.Rolls(writer.Folder)); // observed
+
+        byte[] payload = new byte[32];
+        long allocated = Allocations.OfSecondRun((writer, payload), static s =>
+        {
+            for (int i = 0; i < 20_000; i++)
+            {
+                s.writer.Write(s.payload);
+            }
+        });
+
+        Assert.Equal(0, allocated);
+        metrics.Collect();
+        Assert.Equal(0, metrics.Rolls(writer.Folder));
+        Assert.Equal(Segments.List(writer.Folder).Count, metrics.Segments(writer.Folder));
+    }
+
     private void CommitCursor(string name, int records)
     {
         using JournalReader cursor = JournalReader.OpenCursor(Folder, name);
