@@ -7,10 +7,12 @@ namespace Kekbit.Core.Diagnostics;
 /// <remarks>
 /// This is the hook for later sources of metrics (journal segments and rolls, replication lag): a subclass that
 /// adds what it sees to its channel's <see cref="ChannelTally"/> in <see cref="Refresh"/>, plus the instruments that
-/// report it in <see cref="ChannelMeter"/>; or, for a source that is not one channel, a subclass made with the
-/// parameterless constructor that keeps its own tally, pushed with <see cref="ChannelMeter.Observe(Observation)"/>, and
-/// instruments created on <see cref="ChannelMeter.Meter"/> that collect through <see cref="ChannelMeter.Collect{T}(Action{List{System.Diagnostics.Metrics.Measurement{T}}})"/>. Every method but the constructor runs under <see cref="ChannelMeter"/>'s
-/// collection lock, on a collecting thread, never on the observed object's own thread.
+/// report it in <see cref="ChannelMeter"/>; or, for a source that is not one channel (Kekbit.Journal's
+/// <c>JournalWriterObservation</c>), a subclass made with the parameterless constructor that keeps its own tally, pushed
+/// with <see cref="ChannelMeter.Observe(Observation)"/>, and instruments created on <see cref="ChannelMeter.Meter"/>
+/// that collect through <see cref="ChannelMeter.Collect{T}(Action{List{System.Diagnostics.Metrics.Measurement{T}}})"/>.
+/// Every method but the constructors runs under <see cref="ChannelMeter"/>'s collection lock, on a collecting thread,
+/// never on the observed object's own thread.
 /// </remarks>
 internal abstract class Observation
 {
