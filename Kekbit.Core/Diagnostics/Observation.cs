@@ -11,8 +11,8 @@ namespace Kekbit.Core.Diagnostics;
 /// <c>JournalWriterObservation</c>), a subclass made with the parameterless constructor that keeps its own tally, pushed
 /// with <see cref="ChannelMeter.Observe(Observation)"/>, and instruments created on <see cref="ChannelMeter.Meter"/>
 /// that collect through <see cref="ChannelMeter.Collect{T}(Action{List{System.Diagnostics.Metrics.Measurement{T}}})"/>.
-/// Every method but the constructors runs under <see cref="ChannelMeter"/>'s collection lock, on a collecting thread,
-/// never on the observed object's own thread.
+/// Every method but the constructors and <see cref="Joined"/> (called by the thread that starts observing) runs under
+/// <see cref="ChannelMeter"/>'s collection lock, on a collecting thread, never on the observed object's own thread.
 /// </remarks>
 internal abstract class Observation
 {
