@@ -127,6 +127,28 @@ public sealed class JournalTailTests : IDisposable
     }
 
     [Fact]
+    public void Tail_follow_of_a_journal_with_nothing_written_yet_prints_its_first_records()
+    {
+        using JournalWriter writer = JournalWriter.Open(Folder, Small);
+        using var tail = ChildProcess.Start("dotnet", [Path.Combine(AppContext.BaseDirectory, "kekbit.dll"), "tail", Folder, "-f"]);
+        // The tail may open before or after the first record: either way it prints every record, once.
+        Write(writer, 0, 600);
+        tail.WaitForLine(line => line == Line(599), Deadline);
+
+        using (var kill = Process.Start("kill", ["-s", "TERM", tail.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            Assert.True(kill.WaitForExit(Deadline) && kill.ExitCode == 0);
+        }
+
+        Assert.Equal(143, tail.WaitForExit(Deadline));
+        // A suffix of the records, in order, with none missing or repeated: all of them, or the last 10 at its start and what followed.
+        int printed = tail.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+        Assert.True(printed >= 10, tail.StandardOutput);
+        Assert.Equal(Lines(600 - printed, printed), tail.StandardOutput);
+        Assert.Equal("kekbit: interrupted by SIGTERM\n", tail.StandardError);
+    }
+
+    [Fact]
     public void Tail_follow_follows_a_live_writer_across_rolls_and_a_restart_until_SIGINT_and_takes_no_cursor()
     {
         var writer = JournalWriter.Open(Folder, Small);
