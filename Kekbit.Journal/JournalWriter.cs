@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Kekbit.Core;
+using Kekbit.Core.Diagnostics;
+using Kekbit.Journal.Diagnostics;
 using Kekbit.Journal.Internal;
 using Microsoft.Win32.SafeHandles;
 
@@ -43,6 +45,7 @@ public sealed class JournalWriter : IWriter
     private Task? _closing;
     private long _rolls;
     private volatile bool _disposed;
+    private readonly bool _observed;
 
     private JournalWriter(string folder, JournalWriterOptions options, FileLock writerLock, Guid journalId, long segment, long nextSequence)
     {
@@ -61,6 +64,8 @@ public sealed class JournalWriter : IWriter
         _segment = segment;
         StartSegment();
         _next = CreateAhead(segment + 1);
+        // Last: the meter may read the writer from now on (only while someone listens; nothing per record either way).
+        _observed = JournalMeter.Observe(this);
     }
 
     /// <summary>The journal's folder.</summary>
@@ -82,7 +87,7 @@ public sealed class JournalWriter : IWriter
     public long Position => Segments.PositionOf(_segment, _current.WriteOffset);
 
     /// <summary>How many times this writer rolled to a new segment.</summary>
-    public long Rolls => _rolls;
+    public long Rolls => Volatile.Read(ref _rolls);
 
     /// <summary>Whether the writer was disposed.</summary>
     public bool IsClosed => _disposed;
@@ -216,6 +221,11 @@ public sealed class JournalWriter : IWriter
             finally
             {
                 _lock.Dispose();
+                if (_observed)
+                {
+                    // The meter takes the last roll count now, not at a collection that may never come.
+                    ChannelMeter.Departed();
+                }
             }
         }
     }
@@ -293,7 +303,7 @@ public sealed class JournalWriter : IWriter
             _closing = CloseInBackground(previous, _closing);
             _segment = number;
             StartSegment();
-            _rolls++;
+            Volatile.Write(ref _rolls, _rolls + 1); // read by the meter on its own thread
             _next = CreateAhead(number + 1);
             return true;
         }

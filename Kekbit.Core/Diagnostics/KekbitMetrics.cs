@@ -67,4 +67,31 @@ public static class KekbitMetrics
 
     /// <summary>The tag of <see cref="WriterRefusals"/>: <c>channel_full</c>, <c>record_too_large</c> or <c>closed</c>.</summary>
     public const string WriteStatusTag = "kekbit.write.status";
+
+    // ---- Journals (Kekbit.Journal): segments, rolls and durable cursors' lag of the journals this process writes ----
+
+    /// <summary>
+    /// Segment files a journal written by this process holds, the one created ahead of the writer included (gauge,
+    /// <c>{segment}</c>, tag <see cref="JournalPathTag"/>). Reported while the journal's writer is open.
+    /// </summary>
+    public const string JournalSegments = "kekbit.journal.segments";
+
+    /// <summary>
+    /// Rolls to a new segment made by this process's writers of a journal (counter, <c>{roll}</c>, tag
+    /// <see cref="JournalPathTag"/>); read from the writer's own count, so a roll does no metric work.
+    /// </summary>
+    public const string JournalRolls = "kekbit.journal.rolls";
+
+    /// <summary>
+    /// Records a durable cursor of a journal written by this process is behind the writer: the records after its last
+    /// commit (gauge, <c>{record}</c>, tags <see cref="JournalPathTag"/> and <see cref="JournalCursorTag"/>). A cursor
+    /// that never committed, or whose commit does not know its sequence, is not reported. Reported while the writer is open.
+    /// </summary>
+    public const string JournalCursorLag = "kekbit.journal.cursor.lag";
+
+    /// <summary>The tag naming a journal's folder, as a full path.</summary>
+    public const string JournalPathTag = "kekbit.journal.path";
+
+    /// <summary>The tag naming a journal's durable cursor.</summary>
+    public const string JournalCursorTag = "kekbit.journal.cursor";
 }

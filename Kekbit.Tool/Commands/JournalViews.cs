@@ -125,8 +125,15 @@ internal static class JournalViews
     };
 
     /// <summary><c>0..999</c>, or <c>none</c> when nothing was written.</summary>
-    public static string SequenceRange(JournalInspection journal) =>
-        journal.FirstSequence is long first && journal.LastSequence >= first ? Inv($"{first}..{journal.LastSequence}") : "none";
+    public static string SequenceRange(JournalInspection journal) => SequenceRange(journal.FirstSequence, journal.LastSequence);
+
+    /// <summary><c>0..999</c> from the oldest and newest sequences, or <c>none</c> when nothing was written.</summary>
+    public static string SequenceRange(long? firstSequence, long lastSequence) =>
+        firstSequence is long first && lastSequence >= first ? Inv($"{first}..{lastSequence}") : "none";
+
+    /// <summary>The durable cursors with their lag in records, <c>billing (1,500), audit (0)</c>; <c>-</c> when there is none.</summary>
+    public static string CursorLags(IReadOnlyList<JournalCursorInspection> cursors) =>
+        cursors.Count == 0 ? "-" : string.Join(", ", cursors.Select(cursor => cursor.Lag is long lag ? $"{cursor.Name} ({Names.Count(lag)})" : $"{cursor.Name} (-)"));
 
     private static string Inv(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

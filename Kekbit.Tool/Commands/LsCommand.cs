@@ -32,35 +32,17 @@ internal static class LsCommand
 
         string fullRoot = Path.GetFullPath(root);
         var skipped = new List<(string Folder, string Reason)>();
-        List<string> files = ChannelFiles.Find(fullRoot, (folder, reason) => skipped.Add((folder, reason)));
+        RootContents contents = RootContents.Find(fullRoot, (folder, reason) => skipped.Add((folder, reason)), cancellationToken);
         ChannelWriters writers = ChannelWriters.Scan();
-        var inspections = new List<ChannelInspection>(files.Count);
-        var journalFolders = new SortedSet<string>(StringComparer.Ordinal);
-        var isJournal = new Dictionary<string, bool>(StringComparer.Ordinal);
-        foreach (string file in files)
+        var inspections = new List<ChannelInspection>(contents.Channels.Count);
+        foreach (string file in contents.Channels)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            // A journal's segments (JOURNAL/xxxx_xxxx/yyyy_yyyy.kekbit) are listed as one journal, not as loose channels.
-            if (Path.GetDirectoryName(Path.GetDirectoryName(file)) is string candidate)
-            {
-                if (!isJournal.TryGetValue(candidate, out bool journal))
-                {
-                    journal = JournalInspection.IsJournal(candidate);
-                    isJournal[candidate] = journal;
-                }
-
-                if (journal)
-                {
-                    journalFolders.Add(candidate);
-                    continue;
-                }
-            }
-
             inspections.Add(ChannelInspection.Inspect(file, writers, cancellationToken: cancellationToken));
         }
 
-        var journals = new List<JournalInspection>(journalFolders.Count);
-        foreach (string folder in journalFolders)
+        var journals = new List<JournalInspection>(contents.Journals.Count);
+        foreach (string folder in contents.Journals)
         {
             journals.Add(JournalInspection.Inspect(folder, writers, cancellationToken));
         }
@@ -159,8 +141,6 @@ internal static class LsCommand
 
         foreach (JournalInspection journal in journals)
         {
-            string cursors = journal.Cursors.Count == 0 ? "-" : string.Join(", ", journal.Cursors.Select(c =>
-                c.Lag is long lag ? $"{c.Name} ({Names.Count(lag)})" : $"{c.Name} (-)"));
             table.AddRow(
                 Markup.Escape(Path.GetRelativePath(fullRoot, journal.Folder)),
                 JournalViews.StateMarkup(journal.State),
@@ -168,7 +148,7 @@ internal static class LsCommand
                 Markup.Escape(JournalViews.SequenceRange(journal)),
                 Names.Count(journal.RecordCount),
                 Markup.Escape(Names.Bytes(journal.TotalBytes)),
-                Markup.Escape(cursors));
+                Markup.Escape(JournalViews.CursorLags(journal.Cursors)));
         }
 
         console.Write(table);

@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Kekbit.Core;
+using Kekbit.Journal;
+using Kekbit.Tool.Channels;
 using Kekbit.Tool.Output;
 using Kekbit.Tool.Stat;
 using Spectre.Console;
@@ -10,9 +12,10 @@ using Spectre.Console.Rendering;
 namespace Kekbit.Tool.Commands;
 
 /// <summary>
-/// <c>kekbit stat ROOT</c>: a live view of every channel under a root, refreshed every interval, like AeronStat: state,
-/// the writer's rate (records/s and MB/s, from two samples of its position), fill, time since the last write. Reads
-/// only: never maps a channel writable, never registers on a doorbell, never writes a byte.
+/// <c>kekbit stat ROOT</c>: a live view of every channel and journal under a root, refreshed every interval, like
+/// AeronStat: state, the writer's rate (records/s and MB/s, from two samples of its position), fill, time since the last
+/// write; for a journal (one row, not its segments) also its segments, sequence range and durable cursors' lag. Reads
+/// only: never maps a channel writable, never registers on a doorbell, never takes a journal's locks, never writes a byte.
 /// </summary>
 internal static class StatCommand
 {
@@ -25,7 +28,7 @@ internal static class StatCommand
         var json = CommonArguments.Json();
         var once = new Option<bool>("--once") { Description = "Take two samples one interval apart, print them once and exit." };
         var interval = IntervalOption();
-        var command = new Command("stat", "Watch every channel under a root folder, refreshed every interval: state, writer rate (records/s, MB/s), fill, time since the last write, writer process. Reads only; never disturbs a writer. Without --once it runs until interrupted (exit code 130); output that is not a terminal gets one table (or one JSON line with --json) per interval.")
+        var command = new Command("stat", "Watch every channel and journal under a root folder, refreshed every interval: state, writer rate (records/s, MB/s), fill, time since the last write, writer process; a journal is one row with its segments, sequence range and cursors' lag. Reads only; never disturbs a writer. Without --once it runs until interrupted (exit code 130); output that is not a terminal gets one table (or one JSON line with --json) per interval.")
         {
             root,
             once,
@@ -65,16 +68,17 @@ internal static class StatCommand
         string fullRoot = Path.GetFullPath(root);
         var warned = new HashSet<string>(StringComparer.Ordinal);
         var skipped = new List<(string Folder, string Reason)>();
-        IStatSource[] sources = [new ChannelStatSource(fullRoot, (folder, reason) => skipped.Add((folder, reason)))];
+        IStatSource[] sources = [new ChannelStatSource(), new JournalStatSource()];
         List<StatRow> Sample()
         {
             skipped.Clear();
+            RootContents contents = RootContents.Find(fullRoot, (folder, reason) => skipped.Add((folder, reason)), cancellationToken);
             ChannelWriters writers = ChannelWriters.Scan();
             DateTimeOffset now = DateTimeOffset.UtcNow;
             var rows = new List<StatRow>();
             foreach (IStatSource source in sources)
             {
-                rows.AddRange(source.Sample(writers, now, cancellationToken));
+                rows.AddRange(source.Sample(contents, writers, now, cancellationToken));
             }
 
             foreach ((string folder, string reason) in skipped)
@@ -181,7 +185,29 @@ internal static class StatCommand
         cancellationToken.ThrowIfCancellationRequested();
     }
 
-    private static Table TableOf(string root, List<StatRow> rows, DateTimeOffset now)
+    /// <summary>The channels' table, then the journals' (each only when there are some).</summary>
+    private static Rows TableOf(string root, List<StatRow> rows, DateTimeOffset now)
+    {
+        var tables = new List<IRenderable>();
+        if (rows.Exists(row => row.Journal is null))
+        {
+            tables.Add(ChannelTable(root, rows, now));
+        }
+
+        if (rows.Exists(row => row.Journal is not null))
+        {
+            if (tables.Count > 0)
+            {
+                tables.Add(Text.Empty);
+            }
+
+            tables.Add(JournalTable(root, rows, now));
+        }
+
+        return new Rows(tables);
+    }
+
+    private static Table ChannelTable(string root, List<StatRow> rows, DateTimeOffset now)
     {
         var table = new Table().Border(TableBorder.None).HideRowSeparators();
         table.AddColumns("CHANNEL", "STATE", "RECORDS", "REC/S", "MB/S", "FILL", "IDLE", "WRITER", "PATH");
@@ -192,20 +218,64 @@ internal static class StatCommand
 
         foreach (StatRow row in rows)
         {
+            if (row.Journal is not null)
+            {
+                continue;
+            }
+
             table.AddRow(
                 row.ChannelId is ulong id ? Names.Hex(id) : "?",
                 LsCommand.StateMarkup(row.State),
                 Markup.Escape(Names.Count(row.Records)),
-                row.RecordsPerSecond is double rate ? Markup.Escape(Names.Count((long)Math.Round(rate))) : "-",
-                row.BytesPerSecond is double bytes ? string.Create(CultureInfo.InvariantCulture, $"{bytes / 1e6:0.00}") : "-",
+                Rate(row),
+                Megabytes(row),
                 Markup.Escape(Names.Percent(row.FillPercent)),
                 row.LastWrite is DateTimeOffset last ? Age(now - last) : "-",
-                row.WriterProcessId is int pid ? pid.ToString(CultureInfo.InvariantCulture) : "-",
+                Process(row),
                 Markup.Escape(Path.GetRelativePath(root, row.Path)));
         }
 
         return table;
     }
+
+    /// <summary>One row per journal: FILL is its current segment's; CURSORS lists each durable cursor with its lag in records.</summary>
+    private static Table JournalTable(string root, List<StatRow> rows, DateTimeOffset now)
+    {
+        var table = new Table().Border(TableBorder.None).HideRowSeparators();
+        table.AddColumns("JOURNAL", "STATE", "SEGMENTS", "SEQUENCES", "REC/S", "MB/S", "FILL", "IDLE", "WRITER", "CURSORS (LAG)");
+        foreach (int column in new[] { 2, 4, 5, 6, 7, 8 })
+        {
+            table.Columns[column].RightAligned();
+        }
+
+        foreach (StatRow row in rows)
+        {
+            if (row.Journal is not JournalStat journal)
+            {
+                continue;
+            }
+
+            table.AddRow(
+                Markup.Escape(Path.GetRelativePath(root, row.Path)),
+                JournalViews.StateMarkup(journal.State),
+                Names.Count(journal.Segments),
+                Markup.Escape(JournalViews.SequenceRange(journal.FirstSequence, journal.LastSequence)),
+                Rate(row),
+                Megabytes(row),
+                Markup.Escape(Names.Percent(row.FillPercent)),
+                row.LastWrite is DateTimeOffset last ? Age(now - last) : "-",
+                Process(row),
+                Markup.Escape(JournalViews.CursorLags(journal.Cursors)));
+        }
+
+        return table;
+    }
+
+    private static string Rate(StatRow row) => row.RecordsPerSecond is double rate ? Markup.Escape(Names.Count((long)Math.Round(rate))) : "-";
+
+    private static string Megabytes(StatRow row) => row.BytesPerSecond is double bytes ? string.Create(CultureInfo.InvariantCulture, $"{bytes / 1e6:0.00}") : "-";
+
+    private static string Process(StatRow row) => row.WriterProcessId is int pid ? pid.ToString(CultureInfo.InvariantCulture) : "-";
 
     /// <summary>A time since, for people: 0.4s, 12s, 5m, 3h, 2d.</summary>
     private static string Age(TimeSpan age) => age switch
@@ -217,6 +287,14 @@ internal static class StatCommand
         _ => string.Create(CultureInfo.InvariantCulture, $"{age.TotalDays:0}d"),
     };
 
+    /// <summary>
+    /// One sample as JSON: <c>{"root", "sampledAt", "intervalSeconds", "channels": [...], "journals": [...], "skipped": [...]}</c>.
+    /// A channel: <c>kind, path, channelId, state, reason</c> and the rate fields; a journal: <c>kind, path, journalId,
+    /// state</c> (the journal's), <c>reason</c> (its first fault), <c>segments, currentSegment, firstSequence, lastSequence</c>,
+    /// the rate fields (records, bytes and fill of the current segment), <c>totalBytes</c> and <c>cursors</c>
+    /// (<see cref="JsonOutput.WriteCursors"/>). The rate fields: <c>records, bytesUsed, capacity, fillPercent,
+    /// recordsPerSecond, bytesPerSecond, megabytesPerSecond, lastWrite, secondsSinceLastWrite, writerProcessId</c>.
+    /// </summary>
     private static void WriteJson(TextWriter output, string root, TimeSpan interval, DateTimeOffset now, List<StatRow> rows, List<(string Folder, string Reason)> skipped, bool indented)
     {
         void Document(Utf8JsonWriter json)
@@ -228,6 +306,11 @@ internal static class StatCommand
             json.WriteStartArray("channels");
             foreach (StatRow row in rows)
             {
+                if (row.Journal is not null)
+                {
+                    continue;
+                }
+
                 json.WriteStartObject();
                 json.WriteString("kind", row.Kind);
                 json.WriteString("path", row.Path);
@@ -242,25 +325,32 @@ internal static class StatCommand
 
                 json.WriteString("state", Names.Of(row.State));
                 JsonOutput.WriteNullableString(json, "reason", row.Reason);
-                json.WriteNumber("records", row.Records);
-                json.WriteNumber("bytesUsed", row.BytesUsed);
-                json.WriteNumber("capacity", row.Capacity);
-                json.WriteNumber("fillPercent", Math.Round(row.FillPercent, 2));
-                JsonOutput.WriteNullableNumber(json, "recordsPerSecond", row.RecordsPerSecond is double rate ? Math.Round(rate, 1) : null);
-                JsonOutput.WriteNullableNumber(json, "bytesPerSecond", row.BytesPerSecond is double bytes ? Math.Round(bytes, 1) : null);
-                JsonOutput.WriteNullableNumber(json, "megabytesPerSecond", row.BytesPerSecond is double megabytes ? Math.Round(megabytes / 1e6, 3) : null);
-                if (row.LastWrite is DateTimeOffset last)
+                WriteActivity(json, row, now);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteStartArray("journals");
+            foreach (StatRow row in rows)
+            {
+                if (row.Journal is not JournalStat journal)
                 {
-                    json.WriteString("lastWrite", last);
-                    json.WriteNumber("secondsSinceLastWrite", Math.Round(Math.Max(0, (now - last).TotalSeconds), 3));
-                }
-                else
-                {
-                    json.WriteNull("lastWrite");
-                    json.WriteNull("secondsSinceLastWrite");
+                    continue;
                 }
 
-                JsonOutput.WriteNullableNumber(json, "writerProcessId", row.WriterProcessId);
+                json.WriteStartObject();
+                json.WriteString("kind", row.Kind);
+                json.WriteString("path", row.Path);
+                JsonOutput.WriteNullableString(json, "journalId", journal.JournalId?.ToString());
+                json.WriteString("state", Names.Of(journal.State));
+                JsonOutput.WriteNullableString(json, "reason", row.Reason);
+                json.WriteNumber("segments", journal.Segments);
+                JsonOutput.WriteNullableNumber(json, "currentSegment", journal.CurrentSegment);
+                JsonOutput.WriteNullableNumber(json, "firstSequence", journal.FirstSequence);
+                json.WriteNumber("lastSequence", journal.LastSequence);
+                WriteActivity(json, row, now);
+                json.WriteNumber("totalBytes", journal.TotalBytes);
+                JsonOutput.WriteCursors(json, journal.Cursors);
                 json.WriteEndObject();
             }
 
@@ -277,5 +367,29 @@ internal static class StatCommand
         {
             JsonOutput.WriteLine(output, Document);
         }
+    }
+
+    /// <summary>The fields channels and journals share: records, fill, the writer's rate, the last write, the writer's process.</summary>
+    private static void WriteActivity(Utf8JsonWriter json, StatRow row, DateTimeOffset now)
+    {
+        json.WriteNumber("records", row.Records);
+        json.WriteNumber("bytesUsed", row.BytesUsed);
+        json.WriteNumber("capacity", row.Capacity);
+        json.WriteNumber("fillPercent", Math.Round(row.FillPercent, 2));
+        JsonOutput.WriteNullableNumber(json, "recordsPerSecond", row.RecordsPerSecond is double rate ? Math.Round(rate, 1) : null);
+        JsonOutput.WriteNullableNumber(json, "bytesPerSecond", row.BytesPerSecond is double bytes ? Math.Round(bytes, 1) : null);
+        JsonOutput.WriteNullableNumber(json, "megabytesPerSecond", row.BytesPerSecond is double megabytes ? Math.Round(megabytes / 1e6, 3) : null);
+        if (row.LastWrite is DateTimeOffset last)
+        {
+            json.WriteString("lastWrite", last);
+            json.WriteNumber("secondsSinceLastWrite", Math.Round(Math.Max(0, (now - last).TotalSeconds), 3));
+        }
+        else
+        {
+            json.WriteNull("lastWrite");
+            json.WriteNull("secondsSinceLastWrite");
+        }
+
+        JsonOutput.WriteNullableNumber(json, "writerProcessId", row.WriterProcessId);
     }
 }

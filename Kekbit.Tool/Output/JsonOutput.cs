@@ -132,8 +132,32 @@ internal static class JsonOutput
         }
 
         json.WriteEndArray();
+        WriteCursors(json, journal.Cursors);
+        json.WriteStartArray("faults");
+        foreach (JournalFault fault in journal.Faults)
+        {
+            json.WriteStartObject();
+            json.WriteString("error", fault.Error.ToString());
+            json.WriteString("segmentPath", fault.SegmentPath);
+            json.WriteNumber("offset", fault.Offset);
+            json.WriteNumber("fileOffset", ChannelInspection.FileOffsetOf(fault.Offset));
+            WriteNullableString(json, "failure", fault.Failure == ReadFailure.None ? null : fault.Failure.ToString());
+            json.WriteString("message", fault.Message);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    /// <summary>
+    /// Writes <c>"cursors": [...]</c>: each durable cursor's <c>name</c>, committed <c>position</c>, <c>nextSequence</c>,
+    /// <c>lag</c> (records behind the journal's last) and <c>committedAt</c>; nulls where nothing was committed.
+    /// </summary>
+    public static void WriteCursors(Utf8JsonWriter json, IReadOnlyList<JournalCursorInspection> cursors)
+    {
         json.WriteStartArray("cursors");
-        foreach (JournalCursorInspection cursor in journal.Cursors)
+        foreach (JournalCursorInspection cursor in cursors)
         {
             json.WriteStartObject();
             json.WriteString("name", cursor.Name);
@@ -153,21 +177,6 @@ internal static class JsonOutput
         }
 
         json.WriteEndArray();
-        json.WriteStartArray("faults");
-        foreach (JournalFault fault in journal.Faults)
-        {
-            json.WriteStartObject();
-            json.WriteString("error", fault.Error.ToString());
-            json.WriteString("segmentPath", fault.SegmentPath);
-            json.WriteNumber("offset", fault.Offset);
-            json.WriteNumber("fileOffset", ChannelInspection.FileOffsetOf(fault.Offset));
-            WriteNullableString(json, "failure", fault.Failure == ReadFailure.None ? null : fault.Failure.ToString());
-            json.WriteString("message", fault.Message);
-            json.WriteEndObject();
-        }
-
-        json.WriteEndArray();
-        json.WriteEndObject();
     }
 
     /// <summary>Writes the folders a walk under a root skipped, as <c>"skipped": [{"folder", "reason"}]</c>.</summary>

@@ -4,19 +4,19 @@ using Kekbit.Tool.Channels;
 namespace Kekbit.Tool.Stat;
 
 /// <summary>
-/// The channels under a root, for <c>kekbit stat</c>. Each sample inspects every channel file read-only (as
+/// The loose channels under a root (not journal segments), for <c>kekbit stat</c>. Each sample inspects every channel file read-only (as
 /// <c>kekbit ls</c> does: a private read-only mapping, no doorbell registration, nothing written), and compares its
 /// write position with the previous sample's to give the writer's rate.
 /// </summary>
-internal sealed class ChannelStatSource(string root, Action<string, string> onSkipped) : IStatSource
+internal sealed class ChannelStatSource : IStatSource
 {
     private Dictionary<string, Previous> _previous = new(StringComparer.Ordinal);
 
-    public IEnumerable<StatRow> Sample(ChannelWriters writers, DateTimeOffset now, CancellationToken cancellationToken)
+    public IEnumerable<StatRow> Sample(RootContents contents, ChannelWriters writers, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var rows = new List<StatRow>();
         var seen = new Dictionary<string, Previous>(StringComparer.Ordinal);
-        foreach (string file in ChannelFiles.Find(root, onSkipped))
+        foreach (string file in contents.Channels)
         {
             cancellationToken.ThrowIfCancellationRequested();
             ChannelInspection inspection = ChannelInspection.Inspect(file, writers, cancellationToken: cancellationToken);
