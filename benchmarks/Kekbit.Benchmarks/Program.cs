@@ -60,6 +60,8 @@ switch (args.FirstOrDefault())
         return AsyncWaitWorkloads.Run(quick: args.Contains("--quick"), idleOnly: args.Contains("--idle-only"), output: args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault());
     case "idle-async-readers":
         return AsyncWaitWorkloads.IdleReaders(args[1], ulong.Parse(args[2], CultureInfo.InvariantCulture), (int)Long(args[3]), double.Parse(args[4], CultureInfo.InvariantCulture));
+    case "idle-baseline":
+        return AsyncWaitWorkloads.IdleBaseline(double.Parse(args[1], CultureInfo.InvariantCulture));
     case "futex-pong":
         return DoorbellWorkloads.Pong(args[1], Long(args[2]));
     case "child-read":
