@@ -19,25 +19,33 @@ internal static class AsyncWaitWorkloads
     /// The async rows alone (mode "async-wait"): the futex floor, the async doorbell reader at 1k, 10k and 100k records/s
     /// (the blocking doorbell reader beside it), and 1,000 idle async readers (only those with <paramref name="idleOnly"/>).
     /// </summary>
-    public static int Run(bool quick, bool idleOnly, string? output)
+    public static int Run(bool quick, bool idleOnly, string? output, int[]? rates = null, bool latencyOnly = false)
     {
         var report = new Report();
         using var scratch = new TempRoot("kekbit-bench");
         Console.Error.WriteLine($"Kekbit async-wait harness ({(quick ? "quick smoke run" : "full run")}), {Environment.ProcessorCount} cores, files under {scratch.Path}");
         ulong channelId = 4_000_000;
-        foreach (int rate in idleOnly ? [] : new[] { 1_000, 10_000, 100_000 })
+        rates ??= [1_000, 10_000, 100_000];
+        foreach (int rate in idleOnly ? [] : rates)
         {
             long count = quick ? Math.Min(20_000, rate) : rate * 10L;
-            if (rate == 1_000)
+            if (rate == rates[0])
             {
                 report.Add(DoorbellWorkloads.FutexPingPong(scratch, quick ? 2_000 : 100_000));
             }
+
+            // The busy-spin reader beside the doorbell ones: its tail is the writer's and the machine's, not the doorbell's.
+            report.Add(LatencyWorkloads.Kekbit(scratch, channelId++, count, rate, $"Kekbit, busy-spin reader, {rate:N0}/s", new BusySpinIdleStrategy()));
 
             report.Add(LatencyWorkloads.Kekbit(scratch, channelId++, count, rate, $"Kekbit, doorbell reader (WaitForData), {rate:N0}/s", idle: null));
             report.Add(ReaderLatency(scratch, channelId++, count, rate, $"Kekbit, async doorbell reader (await WaitForDataAsync), {rate:N0}/s"));
         }
 
-        AddIdleReaders(report, scratch, channelId, 1_000, quick ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(10));
+        if (!latencyOnly)
+        {
+            AddIdleReaders(report, scratch, channelId, 1_000, quick ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(10));
+        }
+
         string markdown = report.ToMarkdown(string.Create(CultureInfo.InvariantCulture,
             $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, load average before the run {LoadAverage()}{(quick ? ", quick smoke run: figures are not meaningful" : "")}."));
         Console.WriteLine(markdown);

@@ -72,6 +72,12 @@ internal static class LatencyWorkloads
         }
 
         writer.WaitForExit();
+        if (idle is null)
+        {
+            // Wake-ups that came by the futex timeout alone, with a record waiting: lost rings (expected: none).
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  ({name}: {reader.DoorbellSleeps} doorbell sleeps, {reader.TimeoutWakeups} woken only by their timeout with a record waiting)"));
+        }
+
         return Summarise(name, histogram);
     }
 

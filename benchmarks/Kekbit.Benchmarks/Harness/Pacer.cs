@@ -37,10 +37,12 @@ internal static partial class Pacer
     /// <summary>Calls <paramref name="send"/> <paramref name="count"/> times at <paramref name="rate"/> per second, with each call's due time.</summary>
     public static void Run(long count, int rate, Action<long> send)
     {
-        bool sleeps = OperatingSystem.IsLinux() && Stopwatch.Frequency == 1_000_000_000 && TrySetTimerSlack();
+        // KEKBIT_PACER=spin spins to every due time, as the pacer did before: for before/after comparisons.
+        bool sleeps = OperatingSystem.IsLinux() && Stopwatch.Frequency == 1_000_000_000 && Environment.GetEnvironmentVariable("KEKBIT_PACER") != "spin" && TrySetTimerSlack();
         double interval = (double)Stopwatch.Frequency / rate;
         long spin = SpinMargin * 4;
         long sleepsTaken = 0, lateWakes = 0, maxOversleep = 0;
+        TimeSpan cpuBefore = ProcessCpu.Used();
         long start = Stopwatch.GetTimestamp();
         for (long i = 0; i < count; i++)
         {
@@ -57,9 +59,12 @@ internal static partial class Pacer
                     lateWakes++;
                 }
 
-                // The stretch follows the largest recent oversleep: up at once, down slowly.
-                spin = Math.Clamp(Math.Max(oversleep + SpinMargin, spin - (spin >> 6)), SpinMargin, MaxSpin);
+                // The stretch follows the largest recent oversleep: up at once, down slowly (below).
+                spin = Math.Min(Math.Max(spin, oversleep + SpinMargin), MaxSpin);
             }
+
+            // Decays on every call, slept or not: one late wake must not keep the pacer spinning whole intervals for good.
+            spin = Math.Max(SpinMargin, spin - (spin >> 6));
 
             while (Stopwatch.GetTimestamp() < due)
             {
@@ -69,7 +74,8 @@ internal static partial class Pacer
             send(due);
         }
 
-        t_lastSummary = $"pacer: {count} calls at {rate}/s, {sleepsTaken} sleeps, {lateWakes} woke past their spin stretch, max oversleep {maxOversleep * 1e6 / Stopwatch.Frequency:F0} us, final stretch {spin * 1e6 / Stopwatch.Frequency:F0} us";
+        double cpuShare = (ProcessCpu.Used() - cpuBefore) / Stopwatch.GetElapsedTime(start);
+        t_lastSummary = $"pacer ({(sleeps ? "sleeps" : "spins")}): writer process used {cpuShare:P1} of a core; {count} calls at {rate}/s, {sleepsTaken} sleeps, {lateWakes} woke past their spin stretch, max oversleep {maxOversleep * 1e6 / Stopwatch.Frequency:F0} us, final stretch {spin * 1e6 / Stopwatch.Frequency:F0} us";
     }
 
     private static bool TrySetTimerSlack()
