@@ -186,15 +186,7 @@ internal sealed unsafe class DoorbellWaiterThread
 
             _foundByLook = false;
             long wakeAt = LookAtWaits(now, safetyDue, shortDue, out bool anyUnregistered);
-            if (_foundByLook)
-            {
-                _safetyPeriod = ToTimestamp(SafetyLook);
-            }
-            else if (safetyDue)
-            {
-                // Nothing the doorbell missed: look less often, down to one look per MaxSafetyLook.
-                _safetyPeriod = Math.Min(_safetyPeriod * 2, ToTimestamp(MaxSafetyLook));
-            }
+            _safetyPeriod = NextSafetyPeriod(_safetyPeriod, _foundByLook, safetyDue);
 
             // Periodic looks while any slot is held, idle ones included: a slot armed again without a poke is covered too.
             if (_count > 0 && (safetyDue || _foundByLook || nextSafetyLook == long.MaxValue))
@@ -339,6 +331,14 @@ internal sealed unsafe class DoorbellWaiterThread
         _vector[_count + 1] = default;
     }
 
+    /// <summary>
+    /// The period of the safety looks after a pass (<see cref="Stopwatch"/> ticks): back to <see cref="SafetyLook"/> when the
+    /// pass found a record no ring announced (a lost wake-up); doubled, up to <see cref="MaxSafetyLook"/>, when it was a
+    /// safety look that found nothing the doorbell missed; otherwise unchanged.
+    /// </summary>
+    internal static long NextSafetyPeriod(long period, bool foundByLook, bool safetyLook) =>
+        foundByLook ? ToTimestamp(SafetyLook) : safetyLook ? Math.Min(period * 2, ToTimestamp(MaxSafetyLook)) : period;
+
     /// <summary>Completes the waits <see cref="LookAtWaits"/> let go of (continuations are queued, never run here).</summary>
     private void CompleteDone()
     {
@@ -369,5 +369,5 @@ internal sealed unsafe class DoorbellWaiterThread
         }
     }
 
-    private static long ToTimestamp(TimeSpan span) => (long)(span.Ticks * ((double)Stopwatch.Frequency / TimeSpan.TicksPerSecond));
+    internal static long ToTimestamp(TimeSpan span) => (long)(span.Ticks * ((double)Stopwatch.Frequency / TimeSpan.TicksPerSecond));
 }
