@@ -43,26 +43,23 @@ public sealed unsafe class ShmWriter : IWriter
     private readonly RecordBuffer _record;
     private int _writeOffset;
 
-    // The doorbell (see RingIfWaiting). The per-record check loads the channel's waiters flag at a fixed offset from _data
-    // (WaitersFromData), which the write has in a register already: one load and a branch, no pointer field to chase.
-    // A channel without the doorbell keeps that word zero (the reserved header bytes; no reader registers on a channel
-    // without the mark), so the same check serves it. A writer that must fence between publishing and checking (its
-    // process could not register for global membarriers, or WriterFenceSwitch is on) is a process-wide state
-    // (WriterFence.EachRecord, a static readonly the JIT folds): it sends every record of a doorbell channel to the slow
-    // path, which fences and then checks the flag.
+    // The doorbell (see RingIfWaiting). _waiters is what the per-record check loads: the channel's waiters flag; or
+    // NoWaiters (always zero) when the channel has no doorbell or the platform no futex; or AlwaysRing (never zero) when
+    // the writer must fence between publishing and checking (it could not register for global membarriers), so that
+    // every record takes the slow path, which fences and then checks _channelWaiters. The fast path is one load and a
+    // branch in every case.
     /// <summary>
     /// The AppContext switch that makes writers fence before every waiter check instead of registering for global
     /// membarriers, whose IPIs reach the writer's core each time a reader goes to sleep (for writers on isolated cores).
-    /// Read once per process, when the first writer is created.
     /// </summary>
     internal const string WriterFenceSwitch = "Kekbit.Core.Doorbell.WriterFence";
 
-    private const int WaitersFromData = ChannelFormat.WaitersOffset - ChannelFormat.DataOffset;
-
+    private static readonly uint* NoWaiters = (uint*)System.Runtime.InteropServices.NativeMemory.AllocZeroed(sizeof(uint));
+    private static readonly uint* AlwaysRing = NewAlwaysRing();
+    private readonly uint* _waiters;
     private readonly uint* _channelWaiters;
     private readonly uint* _wakeSequence;
     private readonly bool _fenceBeforeWaiterCheck;
-    private readonly uint _fenceEachRecordWord; // 1 when _fenceBeforeWaiterCheck: what RingIfWaiting ors into the flag it loads
     private long _wakes;
 
     // Refused writes, indexed by WriteStatus: stored only on the refusal paths (Refusal), read by the metrics (ChannelMeter)
@@ -92,13 +89,14 @@ public sealed unsafe class ShmWriter : IWriter
         // Safe: the mapping is 1024 + capacity + 32 bytes, so the data area and its footer lie inside it.
         _data = file.Base + ChannelFormat.DataOffset;
         _record = new RecordBuffer(_data);
+        _waiters = NoWaiters;
         if (doorbell && Futex.IsSupported)
         {
             // Safe: the mapping starts with the 1024-byte header, which holds the doorbell line; both words are 4-aligned.
             _wakeSequence = (uint*)(file.Base + ChannelFormat.WakeSequenceOffset);
             _channelWaiters = (uint*)(file.Base + ChannelFormat.WaitersOffset);
-            _fenceBeforeWaiterCheck = WriterFence.EachRecord;
-            _fenceEachRecordWord = _fenceBeforeWaiterCheck ? 1u : 0u;
+            _fenceBeforeWaiterCheck = (AppContext.TryGetSwitch(WriterFenceSwitch, out bool fence) && fence) || !Futex.ReceivesGlobalBarriers;
+            _waiters = _fenceBeforeWaiterCheck ? AlwaysRing : _channelWaiters;
         }
     }
 
@@ -583,11 +581,8 @@ public sealed unsafe class ShmWriter : IWriter
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void RingIfWaiting()
     {
-        // Safe: _data + WaitersFromData is the waiters flag in the mapping's header (held: the caller is
-        // inside the write guard). WriterFence.EachRecord is false in almost every process, and then the JIT drops the
-        // second test: the fast path is the load of the flag and a branch.
-        // A bitwise or, not ||: one call site keeps the JIT from spilling the write's result around two.
-        if ((Volatile.Read(ref *(uint*)(_data + WaitersFromData)) | (WriterFence.EachRecord ? _fenceEachRecordWord : 0u)) != 0)
+        // Safe: _waiters points into the mapping (held: the caller is inside the write guard), at NoWaiters or at AlwaysRing.
+        if (Volatile.Read(ref *_waiters) != 0)
         {
             Ring();
         }
@@ -600,12 +595,6 @@ public sealed unsafe class ShmWriter : IWriter
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void Ring()
     {
-        if (_wakeSequence == null)
-        {
-            // No doorbell: the flag is a reserved header word that nothing sets in a channel without the mark.
-            return;
-        }
-
         if (_fenceBeforeWaiterCheck)
         {
             Interlocked.MemoryBarrier();
@@ -640,6 +629,15 @@ public sealed unsafe class ShmWriter : IWriter
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void ThrowWriteInFlight() =>
         throw new InvalidOperationException("A write is already running on this writer: an encoder or handler may not write to (or flush) the writer whose write called it, and a ShmWriter takes one thread at a time (share it through a RetryWriter).");
+
+    /// <summary>A word that always reads 1, never freed: what the per-record check of a fencing writer loads (see _waiters).</summary>
+    private static uint* NewAlwaysRing()
+    {
+        // Safe: a fresh 4-byte native allocation, written once before any reader of the static field exists.
+        uint* word = (uint*)System.Runtime.InteropServices.NativeMemory.Alloc(sizeof(uint));
+        *word = 1;
+        return word;
+    }
 
     private static void CreateFolders(string root, string folder, UnixFileMode folderMode)
     {
