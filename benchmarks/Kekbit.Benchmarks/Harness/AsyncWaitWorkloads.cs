@@ -164,13 +164,15 @@ internal static class AsyncWaitWorkloads
         }
 
         var duration = TimeSpan.FromMilliseconds(milliseconds);
-        // The window starts after the loops' first waits timed out once (DoorbellIdleStrategy.DefaultMaxSleep, or the
-        // KEKBIT_IDLE_WAIT_MS wait), so it measures the steady state: the tiered JIT's one-off compilation of the paths a
-        // timed-out wait takes happens before it, and the window holds the waits' periodic timeouts at their steady rate.
-        // KEKBIT_IDLE_SETTLE_MS overrides the settling time.
+        // The window starts after the loops' waits timed out four times (DoorbellIdleStrategy.DefaultMaxSleep, or the
+        // KEKBIT_IDLE_WAIT_MS wait; 40 s at most), so it measures the steady state: the tiered JIT compiles the paths a
+        // timed-out wait takes over its first rounds (measured: 0.66-0.99% of a core in a window after one or two rounds,
+        // 0.25% after four), and the window holds the waits' periodic timeouts at their steady rate. A quick run (a window
+        // under 5 s) settles 1 s. KEKBIT_IDLE_SETTLE_MS overrides the settling time.
+        TimeSpan rounds = TimeSpan.FromTicks(Math.Min(4 * (WaitTimeout ?? DoorbellIdleStrategy.DefaultMaxSleep).Ticks, TimeSpan.FromSeconds(40).Ticks));
         TimeSpan settle = double.TryParse(Environment.GetEnvironmentVariable("KEKBIT_IDLE_SETTLE_MS"), CultureInfo.InvariantCulture, out double settleMs)
             ? TimeSpan.FromMilliseconds(settleMs)
-            : (WaitTimeout ?? DoorbellIdleStrategy.DefaultMaxSleep) + TimeSpan.FromSeconds(1);
+            : duration < TimeSpan.FromSeconds(5) ? TimeSpan.FromSeconds(1) : rounds + TimeSpan.FromSeconds(1);
         using var stop = new CancellationTokenSource(duration + settle + TimeSpan.FromMilliseconds(500));
         Task[] loops = [.. readers.Select(reader => Task.Run(() => IdleLoop(reader, stop.Token)))];
         Thread.Sleep(settle);
