@@ -397,6 +397,52 @@ public sealed class AsyncDoorbellTests
         Assert.True(await waiting.WaitAsync(Deadline, Token));
     }
 
+    [Fact]
+    public void Safety_looks_back_off_while_they_find_nothing_and_come_back_after_a_lost_wake_up()
+    {
+        long shortest = DoorbellWaiterThread.ToTimestamp(DoorbellWaiterThread.SafetyLook);
+        long longest = DoorbellWaiterThread.ToTimestamp(DoorbellWaiterThread.MaxSafetyLook);
+        long period = shortest;
+        var periods = new List<long>();
+        for (int look = 0; look < 6; look++)
+        {
+            period = DoorbellWaiterThread.NextSafetyPeriod(period, foundByLook: false, safetyLook: true);
+            periods.Add(period);
+        }
+
+        Assert.Equal([2 * shortest, 4 * shortest, Math.Min(8 * shortest, longest), longest, longest, longest], periods);
+        Assert.Equal(longest, DoorbellWaiterThread.NextSafetyPeriod(longest, foundByLook: false, safetyLook: false));
+        Assert.Equal(shortest, DoorbellWaiterThread.NextSafetyPeriod(longest, foundByLook: true, safetyLook: true));
+        Assert.Equal(shortest, DoorbellWaiterThread.NextSafetyPeriod(longest, foundByLook: true, safetyLook: false));
+    }
+
+    [Fact]
+    public async Task A_record_published_without_a_ring_is_found_by_a_safety_look()
+    {
+        Assert.SkipUnless(DoorbellWaiter.IsSupported, "the doorbell waiter needs Linux futex_waitv");
+        using var root = new TempRoot();
+        using ShmWriter writer = ShmWriter.Create(root.Path, SmallChannel());
+        using ShmReader reader = ShmReader.Open(root.Path, ChannelId);
+        long byLookBefore = DoorbellWaiterThread.WakeupsByLook;
+
+        Task<bool> waiting = reader.WaitForDataAsync(Timeout.InfiniteTimeSpan, Token).AsTask();
+        await WaitUntilRegistered(root);
+        // A lost wake-up, as when a writer dies between publishing and ringing: the flag is cleared behind the reader's
+        // back, so the writer publishes and sees no one waiting.
+        using (var file = File.OpenHandle(root.ChannelFile(ChannelId), FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
+        {
+            RandomAccess.Write(file, new byte[4], ChannelFormat.WaitersOffset);
+        }
+
+        var elapsed = Stopwatch.StartNew();
+        Assert.True(writer.Write([5]).IsSuccess);
+        Assert.True(await waiting.WaitAsync(Deadline, Token));
+        Assert.Equal(0, writer.Wakes);
+        Assert.True(DoorbellWaiterThread.WakeupsByLook > byLookBefore, "the wait did not complete by a safety look");
+        // At most one look period (SafetyLook, backed off to MaxSafetyLook at most), with room for a busy machine.
+        Assert.True(elapsed.Elapsed < DoorbellWaiterThread.MaxSafetyLook + TimeSpan.FromSeconds(5), $"found after {elapsed.Elapsed}");
+    }
+
     /// <summary>For checking what a call throws synchronously, before any wait.</summary>
     private static void Start(ValueTask<bool> wait) => _ = wait.AsTask();
 

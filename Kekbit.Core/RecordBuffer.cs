@@ -254,13 +254,22 @@ public sealed unsafe class RecordBuffer : IBufferWriter<byte>
         int free = Free;
         if (Math.Max(sizeHint, 1) > free)
         {
-            Overflow(Math.Max(sizeHint, 1));
-            ThrowRecordOverflow(sizeHint, _limit);
+            OverflowAndThrow(sizeHint);
         }
 
         return free;
     }
 
+    // Cold (not inlined): the overflow paths stay out of line, so an encoder's inlined GetSpan/Advance falls through on its hot path.
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void OverflowAndThrow(int sizeHint)
+    {
+        Overflow(Math.Max(sizeHint, 1));
+        ThrowRecordOverflow(sizeHint, _limit);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private void Overflow(int requested)
     {
         if (!_overflowed)

@@ -418,8 +418,9 @@ public sealed unsafe class ShmReader : IWaitableReader
     /// With a doorbell (<see cref="HasDoorbell"/>) and a kernel with futex_waitv (Linux 5.16 and later), the reader registers
     /// as waiting here, on the caller's thread, and a process-wide waiter (background threads named "Kekbit doorbell
     /// waiter", one per 127 pending waits, each asleep in one futex_waitv) completes the task within microseconds of the
-    /// writer publishing. Whatever happens, a pending wait is looked at again at least every 500 ms, which bounds what a lost
-    /// wake-up (a writer killed between publishing and ringing) costs; a dead writer is detected by the wait's own
+    /// writer publishing. Whatever happens, a pending wait is looked at again: every 500 ms at first, backing off to every 4 s
+    /// while those looks find nothing the doorbell missed, which bounds what a lost wake-up (a writer killed between
+    /// publishing and ringing) costs; a dead writer is detected by the wait's own
     /// <paramref name="timeout"/> (see <see cref="TimeoutReader"/>); a timeout of 40 ms or more may end up to 10 ms late, so
     /// that timeouts due close together complete in one batch. Without a doorbell, one timer shared by every such wait looks
     /// about every millisecond.

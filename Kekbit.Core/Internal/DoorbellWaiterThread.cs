@@ -14,7 +14,8 @@ namespace Kekbit.Core.Internal;
 /// (ShmWriter.RingIfWaiting): after it, either the look that follows sees the record, or the writer rings, which changes
 /// the word this thread sleeps on (futex_waitv compares every word atomically with going to sleep). Where that argument
 /// fails (a membarrier refused, a writer killed between publishing and ringing), every wait is looked at again every
-/// <see cref="SafetyLook"/>; a wait whose registration failed, every <see cref="ShmReader.MaxDoorbellSleep"/>.
+/// <see cref="SafetyLook"/> (backing off to <see cref="MaxSafetyLook"/> while the looks find nothing the doorbell
+/// missed); a wait whose registration failed, every <see cref="ShmReader.MaxDoorbellSleep"/>.
 /// </para>
 /// <para>
 /// Lifetimes. A slot's word lies in its reader's mapping, which stays mapped (as zeros once the reader is disposed; see
@@ -30,15 +31,20 @@ internal sealed unsafe class DoorbellWaiterThread
     public const int Capacity = 127;
 
     /// <summary>
-    /// How often every wait is looked at although its word did not change: bounds what a lost wake-up (or any failure of
-    /// the doorbell) costs an async wait. Also the longest a dead writer goes unnoticed by a wait with no timeout of its own.
+    /// How often every wait is looked at although its word did not change, at first: bounds what a lost wake-up (or any
+    /// failure of the doorbell) costs an async wait. While the looks find nothing a ring did not announce, the period doubles
+    /// up to <see cref="MaxSafetyLook"/>; a look that finds such a record (a lost wake-up) brings it back to this.
     /// </summary>
     /// <remarks>
-    /// Each wake of a thread costs a futex_waitv call, whose setup hashes and locks every shared word it names: at one look
-    /// per 500 ms, 1,000 idle waits (8 threads) cost their waiter threads about 0.3% of a core on the shared 2-core test
-    /// machine; at 250 ms it measured 0.66%.
+    /// Each wake of a thread costs a futex_waitv call, whose setup looks up every shared word it names (get_user_pages
+    /// under the kernel's futex key lookup: most of the waiter threads' CPU in a perf profile). At one look per 500 ms,
+    /// 1,000 idle waits (8 threads) cost their waiter threads 0.36-0.46% of a core on the shared 2-core test machine; the
+    /// back-off to <see cref="MaxSafetyLook"/> divides their idle wakes by 8.
     /// </remarks>
     public static readonly TimeSpan SafetyLook = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The longest period between two looks at a wait whose word did not change (see <see cref="SafetyLook"/>).</summary>
+    public static readonly TimeSpan MaxSafetyLook = TimeSpan.FromSeconds(4);
 
     /// <summary>How long a reader's slot stays, idle, after its last wait (a reader that waits again within it costs the thread nothing). Settable for tests.</summary>
     public static TimeSpan DetachAfter { get; set; } = TimeSpan.FromSeconds(2);
@@ -66,6 +72,11 @@ internal sealed unsafe class DoorbellWaiterThread
     private int _assigned;
 
     private static long s_wakeupsByLook;
+
+    // The current period of the safety looks (SafetyLook, doubling to MaxSafetyLook while they find nothing), and whether
+    // the last pass found a record by a look alone (a lost wake-up), which brings the period back to SafetyLook.
+    private long _safetyPeriod = ToTimestamp(SafetyLook);
+    private bool _foundByLook;
 
     // <see cref="PokeIfNeeded"/>: Awake while the thread looks at its slots, then the Stopwatch timestamp it sleeps until.
     private const long Awake = 0;
@@ -173,15 +184,19 @@ internal sealed unsafe class DoorbellWaiterThread
                 }
             }
 
+            _foundByLook = false;
             long wakeAt = LookAtWaits(now, safetyDue, shortDue, out bool anyUnregistered);
+            _safetyPeriod = NextSafetyPeriod(_safetyPeriod, _foundByLook, safetyDue);
+
             // Periodic looks while any slot is held, idle ones included: a slot armed again without a poke is covered too.
-            if (_count > 0 && (safetyDue || nextSafetyLook == long.MaxValue))
+            if (_count > 0 && (safetyDue || _foundByLook || nextSafetyLook == long.MaxValue))
             {
-                nextSafetyLook = now + ToTimestamp(SafetyLook);
+                nextSafetyLook = now + _safetyPeriod;
             }
             else if (_count == 0)
             {
                 nextSafetyLook = long.MaxValue;
+                _safetyPeriod = ToTimestamp(SafetyLook);
             }
 
             if (!anyUnregistered)
@@ -262,6 +277,7 @@ internal sealed unsafe class DoorbellWaiterThread
                     {
                         // Found by a periodic look, not by a ring: a lost wake-up, or a registration that failed.
                         Interlocked.Increment(ref s_wakeupsByLook);
+                        _foundByLook = true;
                     }
 
                     wait.Finish(outcome);
@@ -315,6 +331,14 @@ internal sealed unsafe class DoorbellWaiterThread
         _vector[_count + 1] = default;
     }
 
+    /// <summary>
+    /// The period of the safety looks after a pass (<see cref="Stopwatch"/> ticks): back to <see cref="SafetyLook"/> when the
+    /// pass found a record no ring announced (a lost wake-up); doubled, up to <see cref="MaxSafetyLook"/>, when it was a
+    /// safety look that found nothing the doorbell missed; otherwise unchanged.
+    /// </summary>
+    internal static long NextSafetyPeriod(long period, bool foundByLook, bool safetyLook) =>
+        foundByLook ? ToTimestamp(SafetyLook) : safetyLook ? Math.Min(period * 2, ToTimestamp(MaxSafetyLook)) : period;
+
     /// <summary>Completes the waits <see cref="LookAtWaits"/> let go of (continuations are queued, never run here).</summary>
     private void CompleteDone()
     {
@@ -345,5 +369,5 @@ internal sealed unsafe class DoorbellWaiterThread
         }
     }
 
-    private static long ToTimestamp(TimeSpan span) => (long)(span.Ticks * ((double)Stopwatch.Frequency / TimeSpan.TicksPerSecond));
+    internal static long ToTimestamp(TimeSpan span) => (long)(span.Ticks * ((double)Stopwatch.Frequency / TimeSpan.TicksPerSecond));
 }

@@ -6,7 +6,7 @@
 //   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- doorbell [--quick] [--out FILE]
 //       only the doorbell rows: the raw futex ping-pong floor and doorbell (blocking and async) vs default backoff readers at
 //       1k, 10k, 100k records/s; idle CPU of one reader, and of 1,000 channels awaited by idle WaitForDataAsync loops.
-//   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- async-wait [--quick] [--idle-only] [--out FILE]
+//   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- async-wait [--quick] [--idle-only | --latency-only] [--rates 1000,10000,...] [--out FILE]
 //       only the async waiter's rows: the futex floor, WaitForDataAsync beside WaitForData at 1k, 10k, 100k records/s, and
 //       the CPU and threads of 1,000 channels awaited by idle WaitForDataAsync loops.
 //   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- bdn [BenchmarkDotNet options, e.g. --filter '*']
@@ -57,9 +57,12 @@ switch (args.FirstOrDefault())
     case "doorbell":
         return HarnessRun.RunDoorbell(quick: args.Contains("--quick"), output: args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault());
     case "async-wait":
-        return AsyncWaitWorkloads.Run(quick: args.Contains("--quick"), idleOnly: args.Contains("--idle-only"), output: args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault());
+        return AsyncWaitWorkloads.Run(quick: args.Contains("--quick"), idleOnly: args.Contains("--idle-only"), output: args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault(),
+            rates: args.SkipWhile(a => a != "--rates").Skip(1).FirstOrDefault()?.Split(',').Select(r => (int)Long(r)).ToArray(), latencyOnly: args.Contains("--latency-only"));
     case "idle-async-readers":
         return AsyncWaitWorkloads.IdleReaders(args[1], ulong.Parse(args[2], CultureInfo.InvariantCulture), (int)Long(args[3]), double.Parse(args[4], CultureInfo.InvariantCulture));
+    case "idle-baseline":
+        return AsyncWaitWorkloads.IdleBaseline(double.Parse(args[1], CultureInfo.InvariantCulture));
     case "futex-pong":
         return DoorbellWorkloads.Pong(args[1], Long(args[2]));
     case "child-read":
@@ -73,6 +76,6 @@ switch (args.FirstOrDefault())
     case "uds-writer":
         return LatencyWorkloads.SocketWriter(args[1], Long(args[2]), (int)Long(args[3]));
     default:
-        Console.Error.WriteLine("usage: harness [--quick] [--out FILE] [--out-dir DIR] | doorbell [--quick] [--out FILE] | async-wait [--quick] [--idle-only] [--out FILE] | bdn [BenchmarkDotNet options] | path-cost [SIZE] [ROUNDS] | metrics-cost [SIZE] [ROUNDS] [PAIRS] | prefault-cost [MIB] [SIZE] [ROUNDS] | read-ahead-cost [SIZE] [ROUNDS] | span-cost [SIZE] [ROUNDS] | fasterlog-settings [SIZE] [RECORDS] | journal [--quick] | replication [--quick]");
+        Console.Error.WriteLine("usage: harness [--quick] [--out FILE] [--out-dir DIR] | doorbell [--quick] [--out FILE] | async-wait [--quick] [--idle-only | --latency-only] [--rates 1000,10000,...] [--out FILE] | bdn [BenchmarkDotNet options] | path-cost [SIZE] [ROUNDS] | metrics-cost [SIZE] [ROUNDS] [PAIRS] | prefault-cost [MIB] [SIZE] [ROUNDS] | read-ahead-cost [SIZE] [ROUNDS] | span-cost [SIZE] [ROUNDS] | fasterlog-settings [SIZE] [RECORDS] | journal [--quick] | replication [--quick]");
         return 2;
 }

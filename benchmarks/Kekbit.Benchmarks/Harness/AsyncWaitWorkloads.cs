@@ -3,6 +3,7 @@ using System.Globalization;
 using HdrHistogram;
 using Kekbit.Core;
 using Kekbit.Core.Internal;
+using Kekbit.Core.Waiting;
 using Kekbit.Reactive;
 using Kekbit.TestSupport;
 
@@ -18,25 +19,33 @@ internal static class AsyncWaitWorkloads
     /// The async rows alone (mode "async-wait"): the futex floor, the async doorbell reader at 1k, 10k and 100k records/s
     /// (the blocking doorbell reader beside it), and 1,000 idle async readers (only those with <paramref name="idleOnly"/>).
     /// </summary>
-    public static int Run(bool quick, bool idleOnly, string? output)
+    public static int Run(bool quick, bool idleOnly, string? output, int[]? rates = null, bool latencyOnly = false)
     {
         var report = new Report();
         using var scratch = new TempRoot("kekbit-bench");
         Console.Error.WriteLine($"Kekbit async-wait harness ({(quick ? "quick smoke run" : "full run")}), {Environment.ProcessorCount} cores, files under {scratch.Path}");
         ulong channelId = 4_000_000;
-        foreach (int rate in idleOnly ? [] : new[] { 1_000, 10_000, 100_000 })
+        rates ??= [1_000, 10_000, 100_000];
+        foreach (int rate in idleOnly ? [] : rates)
         {
             long count = quick ? Math.Min(20_000, rate) : rate * 10L;
-            if (rate == 1_000)
+            if (rate == rates[0])
             {
                 report.Add(DoorbellWorkloads.FutexPingPong(scratch, quick ? 2_000 : 100_000));
             }
+
+            // The busy-spin reader beside the doorbell ones: its tail is the writer's and the machine's, not the doorbell's.
+            report.Add(LatencyWorkloads.Kekbit(scratch, channelId++, count, rate, $"Kekbit, busy-spin reader, {rate:N0}/s", new BusySpinIdleStrategy()));
 
             report.Add(LatencyWorkloads.Kekbit(scratch, channelId++, count, rate, $"Kekbit, doorbell reader (WaitForData), {rate:N0}/s", idle: null));
             report.Add(ReaderLatency(scratch, channelId++, count, rate, $"Kekbit, async doorbell reader (await WaitForDataAsync), {rate:N0}/s"));
         }
 
-        AddIdleReaders(report, scratch, channelId, 1_000, quick ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(10));
+        if (!latencyOnly)
+        {
+            AddIdleReaders(report, scratch, channelId, 1_000, quick ? TimeSpan.FromSeconds(2) : TimeSpan.FromSeconds(10));
+        }
+
         string markdown = report.ToMarkdown(string.Create(CultureInfo.InvariantCulture,
             $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, load average before the run {LoadAverage()}{(quick ? ", quick smoke run: figures are not meaningful" : "")}."));
         Console.WriteLine(markdown);
@@ -63,6 +72,8 @@ internal static class AsyncWaitWorkloads
             report.AddIdle(string.Create(CultureInfo.InvariantCulture,
                 $"{channels:N0} channels, each followed by an idle await foreach over ReadAllAsync(): whole process ({threads} threads, {waiterThreads} of them doorbell waiters)"), cpu, wall);
             report.AddIdle("the same, doorbell waiter threads only", waiterCpu, wall);
+            (TimeSpan baselineCpu, TimeSpan baselineWall) = MeasureIdleBaseline(duration);
+            report.AddIdle("baseline: an empty .NET process (the harness executable, no reader)", baselineCpu, baselineWall);
         }
         finally
         {
@@ -129,6 +140,16 @@ internal static class AsyncWaitWorkloads
             int.Parse(parts[3], CultureInfo.InvariantCulture), int.Parse(parts[4], CultureInfo.InvariantCulture), TimeSpan.FromTicks(long.Parse(parts[5], CultureInfo.InvariantCulture)));
     }
 
+    /// <summary>Starts a child that only sleeps (<see cref="IdleBaseline"/>) for <paramref name="duration"/>; returns its CPU and wall time.</summary>
+    public static (TimeSpan Cpu, TimeSpan Wall) MeasureIdleBaseline(TimeSpan duration)
+    {
+        using Process child = SelfProcess.Start("idle-baseline", duration.TotalMilliseconds.ToString(CultureInfo.InvariantCulture));
+        string line = SelfProcess.ExpectLine(child, "IDLE ");
+        child.WaitForExit();
+        string[] parts = line.Split(' ');
+        return (TimeSpan.FromTicks(long.Parse(parts[1], CultureInfo.InvariantCulture)), TimeSpan.FromTicks(long.Parse(parts[2], CultureInfo.InvariantCulture)));
+    }
+
     /// <summary>
     /// Role of the child for <see cref="MeasureIdleReaders"/>: opens the channels, starts one
     /// <c>await foreach</c> over <c>ReadAllAsync()</c> per channel (defaults: the doorbell idle strategy), lets them settle, then measures its CPU time over <paramref name="milliseconds"/>; prints
@@ -143,21 +164,19 @@ internal static class AsyncWaitWorkloads
         }
 
         var duration = TimeSpan.FromMilliseconds(milliseconds);
-        var settle = TimeSpan.FromSeconds(1);
+        // The window starts after the loops' waits timed out four times (DoorbellIdleStrategy.DefaultMaxSleep, or the
+        // KEKBIT_IDLE_WAIT_MS wait; 40 s at most), so it measures the steady state: the tiered JIT compiles the paths a
+        // timed-out wait takes over its first rounds (measured: 0.66-0.99% of a core in a window after one or two rounds,
+        // 0.25% after four), and the window holds the waits' periodic timeouts at their steady rate. A quick run (a window
+        // under 5 s) settles 1 s. KEKBIT_IDLE_SETTLE_MS overrides the settling time.
+        TimeSpan rounds = TimeSpan.FromTicks(Math.Min(4 * (WaitTimeout ?? DoorbellIdleStrategy.DefaultMaxSleep).Ticks, TimeSpan.FromSeconds(40).Ticks));
+        TimeSpan settle = double.TryParse(Environment.GetEnvironmentVariable("KEKBIT_IDLE_SETTLE_MS"), CultureInfo.InvariantCulture, out double settleMs)
+            ? TimeSpan.FromMilliseconds(settleMs)
+            : duration < TimeSpan.FromSeconds(5) ? TimeSpan.FromSeconds(1) : rounds + TimeSpan.FromSeconds(1);
         using var stop = new CancellationTokenSource(duration + settle + TimeSpan.FromMilliseconds(500));
         Task[] loops = [.. readers.Select(reader => Task.Run(() => IdleLoop(reader, stop.Token)))];
         Thread.Sleep(settle);
-        using var process = Process.GetCurrentProcess();
-        TimeSpan cpuBefore = process.TotalProcessorTime;
-        long waiterBefore = WaiterThreadsCpuNanoseconds(out _);
-        long start = Stopwatch.GetTimestamp();
-        Thread.Sleep(duration);
-        TimeSpan wall = Stopwatch.GetElapsedTime(start);
-        process.Refresh();
-        TimeSpan cpu = process.TotalProcessorTime - cpuBefore;
-        long waiterCpu = WaiterThreadsCpuNanoseconds(out int waiterThreads) - waiterBefore;
-        int threads = Directory.GetDirectories("/proc/self/task").Length;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"IDLE {cpu.Ticks} {wall.Ticks} {threads} {waiterThreads} {waiterCpu / 100}"));
+        MeasureIdleSelf(duration);
         Task.WaitAll(loops);
         foreach (ShmReader reader in readers)
         {
@@ -165,6 +184,59 @@ internal static class AsyncWaitWorkloads
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// Role of the child for the baseline row: an empty .NET process (the same executable, no channel, no reader) measured
+    /// as <see cref="IdleReaders"/> measures itself; its CPU is the runtime's own idle cost, which no reader can go under.
+    /// </summary>
+    public static int IdleBaseline(double milliseconds)
+    {
+        Thread.Sleep(TimeSpan.FromSeconds(1));
+        MeasureIdleSelf(TimeSpan.FromMilliseconds(milliseconds));
+        return 0;
+    }
+
+    /// <summary>
+    /// Measures this process's CPU over <paramref name="duration"/> (the measuring thread sleeps throughout) and prints
+    /// "IDLE cpuTicks wallTicks threads waiterThreads waiterCpuTicks" on standard output and, on standard error, the CPU
+    /// of each group of threads by name (<see cref="ThreadCpu"/>).
+    /// </summary>
+    private static void MeasureIdleSelf(TimeSpan duration)
+    {
+        // The measuring code runs many times before the window, with pauses for the tiered JIT: reading /proc calls the
+        // file and UTF-8 code hundreds of times, and without this its tier-up compilations (Tier0, instrumented, Tier1, on
+        // the ".NET Tiered Compilation" thread, 100 ms after the calls) landed inside the window and were charged to the
+        // readers (0.6-0.7% of a core out of 0.7-1.8% measured). The process's CPU is read last before the window and first
+        // after it, with microsecond precision (getrusage; Process.TotalProcessorTime counts 10 ms ticks).
+        for (int round = 0; round < 3; round++)
+        {
+            for (int i = 0; i < 40; i++)
+            {
+                _ = WaiterThreadsCpuNanoseconds(out _);
+                _ = ThreadCpu.Attribute(ThreadCpu.Snapshot(), ThreadCpu.Snapshot(), duration);
+                _ = ProcessCpu.Used();
+                _ = Directory.GetDirectories("/proc/self/task").Length;
+            }
+
+            Thread.Sleep(500);
+        }
+
+        Dictionary<int, (string Name, long Nanoseconds)> threadsBefore = ThreadCpu.Snapshot();
+        long waiterBefore = WaiterThreadsCpuNanoseconds(out _);
+        TimeSpan cpuBefore = ProcessCpu.Used();
+        long start = Stopwatch.GetTimestamp();
+        Thread.Sleep(duration);
+        TimeSpan cpu = ProcessCpu.Used() - cpuBefore;
+        TimeSpan wall = Stopwatch.GetElapsedTime(start);
+        long waiterCpu = WaiterThreadsCpuNanoseconds(out int waiterThreads) - waiterBefore;
+        Dictionary<int, (string Name, long Nanoseconds)> threadsAfter = ThreadCpu.Snapshot();
+        int threads = Directory.GetDirectories("/proc/self/task").Length;
+        long listed = threadsAfter.Sum(t => t.Value.Nanoseconds - (threadsBefore.TryGetValue(t.Key, out var b) ? b.Nanoseconds : 0));
+        int ended = threadsBefore.Keys.Count(id => !threadsAfter.ContainsKey(id));
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  CPU by thread over {wall.TotalSeconds:F1} s (% of a core): {ThreadCpu.Attribute(threadsBefore, threadsAfter, wall)}; not in any listed thread (threads that ended: {ended} of {threadsBefore.Count}: {string.Join(", ", threadsBefore.Where(t => !threadsAfter.ContainsKey(t.Key)).Select(t => t.Value.Name))}): {(cpu.Ticks * 100 - listed) / 1e7 / wall.TotalSeconds:F3}%"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"IDLE {cpu.Ticks} {wall.Ticks} {threads} {waiterThreads} {waiterCpu / 100}"));
     }
 
     /// <summary>The CPU time the doorbell waiter's threads have used (/proc/self/task/*/schedstat, nanoseconds), and how many there are.</summary>

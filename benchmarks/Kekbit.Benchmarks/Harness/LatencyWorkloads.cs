@@ -72,6 +72,12 @@ internal static class LatencyWorkloads
         }
 
         writer.WaitForExit();
+        if (idle is null)
+        {
+            // Wake-ups that came by the futex timeout alone, with a record waiting: lost rings (expected: none).
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  ({name}: {reader.DoorbellSleeps} doorbell sleeps, {reader.TimeoutWakeups} woken only by their timeout with a record waiting)"));
+        }
+
         return Summarise(name, histogram);
     }
 
@@ -133,11 +139,12 @@ internal static class LatencyWorkloads
         Console.WriteLine("READY");
         Console.In.ReadLine();
         byte[] payload = new byte[PayloadSize];
-        Pace(count, rate, due =>
+        Pacer.Run(count, rate, due =>
         {
             BitConverter.TryWriteBytes(payload, due);
             writer.Write(payload);
         });
+        Console.Error.WriteLine(Pacer.LastSummary);
         return 0;
     }
 
@@ -183,29 +190,12 @@ internal static class LatencyWorkloads
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         socket.Connect(new UnixDomainSocketEndPoint(path));
         byte[] message = new byte[PayloadSize];
-        Pace(count, rate, due =>
+        Pacer.Run(count, rate, due =>
         {
             BitConverter.TryWriteBytes(message, due);
             socket.Send(message);
         });
         return 0;
-    }
-
-    /// <summary>Calls <paramref name="send"/> <paramref name="count"/> times at <paramref name="rate"/> per second, with each call's due time.</summary>
-    private static void Pace(long count, int rate, Action<long> send)
-    {
-        double interval = (double)Stopwatch.Frequency / rate;
-        long start = Stopwatch.GetTimestamp();
-        for (long i = 0; i < count; i++)
-        {
-            long due = start + (long)(i * interval);
-            while (Stopwatch.GetTimestamp() < due)
-            {
-                Thread.SpinWait(1);
-            }
-
-            send(due);
-        }
     }
 
     internal static Result Summarise(string transport, LongHistogram histogram) => new(
