@@ -345,6 +345,91 @@ public sealed unsafe class ShmReader : IWaitableReader
     }
 
     /// <summary>
+    /// Reads up to <paramref name="maxRecords"/> published records, without waiting, and hands each to
+    /// <paramref name="handler"/> in order (see <see cref="IReader.ReadBatch{THandler}"/>): the records, checks and outcome of
+    /// a <see cref="TryRead"/> loop, with the reader's state (disposed, exhausted, read-ahead) checked once per batch rather
+    /// than once per record. Per record the loop loads the length slot (acquire), checks the length and the record's end
+    /// against the data the file holds, and re-checks the disposed flag; anything else (nothing yet, the end, a failure, the
+    /// end of the file, a read-ahead step) goes through <see cref="TryRead"/> itself, so there is one definition of each
+    /// outcome. Allocates nothing; a struct handler is inlined.
+    /// </summary>
+    /// <typeparam name="THandler">The handler; a struct, so the call is specialised and inlined.</typeparam>
+    /// <param name="handler">Receives each record; its payload is valid while this reader is not disposed.</param>
+    /// <param name="maxRecords">The most records to read; positive.</param>
+    /// <returns>How many records were handed to the handler.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxRecords"/> is not positive.</exception>
+    /// <exception cref="ObjectDisposedException">The reader was disposed, before or during the batch.</exception>
+    public int ReadBatch<THandler>(ref THandler handler, int maxRecords)
+        where THandler : IRecordHandler
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxRecords, 1);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        int count = 0;
+        if (_exhaustedBy is not null)
+        {
+            return 0;
+        }
+
+        byte* data = _data;
+        long position = _position;
+        // The fast loop stays below both the read-ahead mark and the last slot wholly inside the file; reaching either goes
+        // through TryRead, which takes the read-ahead step or reports the truncation.
+        long slotLimit = Math.Min(_dataLimit - ChannelFormat.RecordHeaderLength, _readAheadMark - 1);
+        long dataLimit = _dataLimit;
+        long capacity = _capacity;
+        ulong maxRecordLength = _maxRecordLength;
+        MappedMemory memory = _memory;
+        while (count < maxRecords)
+        {
+            if (position <= slotLimit)
+            {
+                // Safe: [position, position + 8) lies inside the data the file holds (position <= _dataLimit - 8), and
+                // position is 8-aligned (it only ever advances by record sizes): an aligned atomic acquire load, as in TryRead.
+                ulong length = Volatile.Read(ref *(ulong*)(data + position));
+                // A Dispose on another thread (or by the handler) may have retired the mapping: the length may then come
+                // from the zero range. The acquire load orders this check after it, as in TryRead.
+                ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
+                if (length <= maxRecordLength)
+                {
+                    long end = position + ChannelFormat.RecordHeaderLength + (long)length;
+                    long next = RecordLayout.AlignUp(end);
+                    if (next <= capacity && end <= dataLimit)
+                    {
+                        _position = next;
+                        count++;
+                        ReadResult record = ReadResult.Record(position, memory.Slice((int)position + ChannelFormat.RecordHeaderLength, (int)length));
+                        if (!handler.OnRecord(in record))
+                        {
+                            break;
+                        }
+
+                        // Read back rather than kept: a handler may move this reader (SeekTo) from inside the batch.
+                        position = _position;
+                        continue;
+                    }
+                }
+            }
+
+            // The rare outcomes, defined once: TryRead reads the same slot again (a record published meanwhile is a record).
+            ReadResult result = TryRead();
+            if (!result.IsRecord)
+            {
+                break;
+            }
+
+            count++;
+            position = _position;
+            slotLimit = Math.Min(_dataLimit - ChannelFormat.RecordHeaderLength, _readAheadMark - 1);
+            if (!handler.OnRecord(in result))
+            {
+                break;
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>
     /// Blocks until <see cref="TryRead"/> has something other than <see cref="ReadStatus.Nothing"/> to return (a record,
     /// the end of the channel, a failure), or until <paramref name="timeout"/> passes. Consumes nothing. With a doorbell
     /// (<see cref="HasDoorbell"/>) the thread sleeps in a futex and wakes within microseconds of the writer publishing;
