@@ -62,6 +62,11 @@ public sealed unsafe class ShmReader : IWaitableReader
     private long _readAheadWindow = DefaultReadAheadWindow;
     private long _readAheadCalls;
     private ReadStatus? _exhaustedBy;
+
+    // The position from which TryRead leaves its fast path: the read-ahead mark, or the first slot that does not lie wholly
+    // inside the data the file holds, whichever comes first; long.MinValue once the reader is exhausted or disposed. One
+    // compare per record then stands for every state check (see UpdateReadLimit).
+    private long _readLimit;
     private ReadFailure _failure;
     private bool _disposed;
     private bool _observed;
@@ -288,6 +293,42 @@ public sealed unsafe class ShmReader : IWaitableReader
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ReadResult TryRead()
     {
+        long position = _position;
+        if (position < _readLimit)
+        {
+            // Safe: below _readLimit, [position, position + 8) lies inside the data the file holds, and position is 8-aligned
+            // (it only advances by record sizes): an aligned atomic acquire load, as in TryReadChecked.
+            ulong length = Volatile.Read(ref *(ulong*)(_data + position));
+            if (length <= _maxRecordLength)
+            {
+                // A Dispose on another thread may have retired the mapping since the limit was read: the length then came
+                // from the zero range. The acquire load orders this check after it.
+                ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
+                long end = position + ChannelFormat.RecordHeaderLength + (long)length;
+                long next = RecordLayout.AlignUp(end);
+                if (next <= _capacity && end <= _dataLimit)
+                {
+                    _position = next;
+                    return ReadResult.Record(position, _memory.Slice((int)position + ChannelFormat.RecordHeaderLength, (int)length));
+                }
+            }
+            else if (length == ChannelFormat.Watermark)
+            {
+                return ReadResult.NoRecord(ReadStatus.Nothing, position);
+            }
+        }
+
+        // Every other case, defined once: disposed, exhausted, a read-ahead step, the end of the file, CLOSE, corruption.
+        return TryReadChecked();
+    }
+
+    /// <summary>
+    /// <see cref="TryRead"/> with every check spelled out, for whatever its fast path does not cover; reads the same slot
+    /// again (a record published meanwhile is a record).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ReadResult TryReadChecked()
+    {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_exhaustedBy is ReadStatus final)
         {
@@ -338,6 +379,7 @@ public sealed unsafe class ShmReader : IWaitableReader
         if (length == ChannelFormat.Close)
         {
             _exhaustedBy = ReadStatus.Closed;
+            UpdateReadLimit();
             return ReadResult.NoRecord(ReadStatus.Closed, position);
         }
 
@@ -365,25 +407,20 @@ public sealed unsafe class ShmReader : IWaitableReader
         ArgumentOutOfRangeException.ThrowIfLessThan(maxRecords, 1);
         ObjectDisposedException.ThrowIf(_disposed, this);
         int count = 0;
-        if (_exhaustedBy is not null)
-        {
-            return 0;
-        }
-
         byte* data = _data;
         long position = _position;
-        // The fast loop stays below both the read-ahead mark and the last slot wholly inside the file; reaching either goes
-        // through TryRead, which takes the read-ahead step or reports the truncation.
-        long slotLimit = Math.Min(_dataLimit - ChannelFormat.RecordHeaderLength, _readAheadMark - 1);
+        // The fast loop stays below the read limit (the read-ahead mark, the last slot wholly inside the file, or nothing at
+        // all once exhausted); reaching it goes through TryRead, which takes the read-ahead step or reports the outcome.
+        long readLimit = _readLimit;
         long dataLimit = _dataLimit;
         long capacity = _capacity;
         ulong maxRecordLength = _maxRecordLength;
         MappedMemory memory = _memory;
         while (count < maxRecords)
         {
-            if (position <= slotLimit)
+            if (position < readLimit)
             {
-                // Safe: [position, position + 8) lies inside the data the file holds (position <= _dataLimit - 8), and
+                // Safe: [position, position + 8) lies inside the data the file holds (below the read limit), and
                 // position is 8-aligned (it only ever advances by record sizes): an aligned atomic acquire load, as in TryRead.
                 ulong length = Volatile.Read(ref *(ulong*)(data + position));
                 // A Dispose on another thread (or by the handler) may have retired the mapping: the length may then come
@@ -403,8 +440,9 @@ public sealed unsafe class ShmReader : IWaitableReader
                             break;
                         }
 
-                        // Read back rather than kept: a handler may move this reader (SeekTo) from inside the batch.
+                        // Read back rather than kept: a handler may move this reader (SeekTo) or read it from inside the batch.
                         position = _position;
+                        readLimit = _readLimit;
                         continue;
                     }
                 }
@@ -419,7 +457,7 @@ public sealed unsafe class ShmReader : IWaitableReader
 
             count++;
             position = _position;
-            slotLimit = Math.Min(_dataLimit - ChannelFormat.RecordHeaderLength, _readAheadMark - 1);
+            readLimit = _readLimit;
             if (!handler.OnRecord(in result))
             {
                 break;
@@ -706,6 +744,7 @@ public sealed unsafe class ShmReader : IWaitableReader
             // Read-ahead need not ask again for what this populated ([position, end)): it resumes one window before its end.
             _populatedTo = end;
             _readAheadMark = end >= _dataLimit ? long.MaxValue : end - _readAheadWindow;
+            UpdateReadLimit();
         }
 
         return mapped;
@@ -752,6 +791,7 @@ public sealed unsafe class ShmReader : IWaitableReader
 
         // At the end of the file nothing is left to populate: no mark is ever reached again (SeekTo resets it).
         _readAheadMark = end >= _dataLimit ? long.MaxValue : end - window;
+        UpdateReadLimit();
     }
 
     /// <summary>Forgets what read-ahead populated, after the position moved backwards (<see cref="SeekTo"/>).</summary>
@@ -759,7 +799,18 @@ public sealed unsafe class ShmReader : IWaitableReader
     {
         _populatedTo = 0;
         _readAheadMark = _readAheadWindow == 0 ? long.MaxValue : 0;
+        UpdateReadLimit();
     }
+
+    /// <summary>
+    /// Recomputes <see cref="_readLimit"/> after any change to what it stands for: the read-ahead mark, the exhaustion, the
+    /// disposal. A Dispose on another thread racing this may be overwritten here; the fast path's re-check of the disposed
+    /// flag after its load is what keeps that safe, the limit only keeps the common case to one compare.
+    /// </summary>
+    private void UpdateReadLimit() =>
+        _readLimit = _exhaustedBy is not null || Volatile.Read(ref _disposed)
+            ? long.MinValue
+            : Math.Min(_readAheadMark, _dataLimit - ChannelFormat.RecordHeaderLength + 1);
 
     /// <summary>
     /// Moves the reader to <paramref name="position"/>, a position saved from <see cref="Position"/> or
@@ -836,6 +887,7 @@ public sealed unsafe class ShmReader : IWaitableReader
         _position = position;
         _exhaustedBy = null;
         _failure = ReadFailure.None;
+        UpdateReadLimit();
     }
 
     /// <summary>
@@ -859,6 +911,7 @@ public sealed unsafe class ShmReader : IWaitableReader
         // acquire load of the length slot; the mmap below cannot happen before this store in program order,
         // and the kernel's page-table switch is a full barrier on every CPU running this process.
         Volatile.Write(ref _disposed, true);
+        _readLimit = long.MinValue;
         if (_doorbell is not null)
         {
             // After the flag, so a thread woken here sees it; before the retirement, while the word is still the file's.
@@ -932,6 +985,7 @@ public sealed unsafe class ShmReader : IWaitableReader
     {
         _exhaustedBy = ReadStatus.Failed;
         _failure = failure;
+        UpdateReadLimit();
         return ReadResult.NoRecord(ReadStatus.Failed, _position, failure);
     }
 
