@@ -14,8 +14,17 @@ namespace Kekbit.Core;
 /// read fails with <see cref="ReadFailure.FileTruncated"/>.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Not thread-safe: one thread reads through one reader. Open one reader per consumer; readers are cheap.
 /// Records are zero-copy views valid until the reader is disposed (see <see cref="ReadResult"/>).
+/// </para>
+/// <para>
+/// On Linux, readers of the same file in one process share one read-only mapping of it (files are told apart by device
+/// and inode, not path): a reader opened while another reader of this process holds the file maps nothing new, so the
+/// pages the first one read cost the next nothing (a fresh mapping otherwise pays a page fault per 16 pages of 4 KiB, or
+/// per 2 MiB page on a huge-page tmpfs). The mapping lives while any of them is open; each reader keeps its own position
+/// and lifetime checks.
+/// </para>
 /// </remarks>
 public sealed unsafe class ShmReader : IWaitableReader
 {
@@ -47,6 +56,7 @@ public sealed unsafe class ShmReader : IWaitableReader
     // Whether this process may issue global expedited membarriers (the reader's half of the argument in ShmWriter.RingIfWaiting).
     private static readonly bool CanIssueGlobalBarrier = Futex.CanIssueGlobalBarriers;
 
+    private readonly SharedMapping _mapping;
     private readonly MappedFile _file;
     private readonly MappedMemory _memory;
     private readonly byte* _data;
@@ -83,8 +93,10 @@ public sealed unsafe class ShmReader : IWaitableReader
     private ReaderWait? _asyncWait;
     private long _timeoutWakeups;
 
-    private ShmReader(MappedFile file, Metadata metadata, string path, DoorbellRegistration? doorbell)
+    private ShmReader(SharedMapping mapping, Metadata metadata, string path, DoorbellRegistration? doorbell)
     {
+        MappedFile file = mapping.File;
+        _mapping = mapping;
         _doorbell = doorbell;
         // Safe: set only with a doorbell, whose file holds the 1024-byte header; the range stays mapped (as zeros after
         // Dispose, see RetiredMapping) for as long as this reader is reachable, so loads and futex waits on it never fault.
@@ -99,7 +111,7 @@ public sealed unsafe class ShmReader : IWaitableReader
         _dataLimit = Math.Min(file.Length - ChannelFormat.DataOffset, _capacity + ChannelFormat.FooterLength);
         // Safe: _data is only dereferenced at offsets checked against _dataLimit, which lies inside the mapping.
         _data = file.Base + ChannelFormat.DataOffset;
-        _memory = new MappedMemory(_data, (int)Math.Max(0, _dataLimit));
+        _memory = new MappedMemory(_data, (int)Math.Max(0, _dataLimit), mapping);
         ResetReadAhead();
     }
 
@@ -182,7 +194,7 @@ public sealed unsafe class ShmReader : IWaitableReader
             throw new ChannelException(ChannelError.CouldNotAccessStorage, channelFile, $"cannot open the channel file: {e.Message}", e);
         }
 
-        MappedFile file;
+        SharedMapping mapping;
         try
         {
             // Checked after opening: a file that exists while its lock does not has finished its creation,
@@ -200,7 +212,8 @@ public sealed unsafe class ShmReader : IWaitableReader
                 length = ChannelFormat.FileLength(ChannelFormat.MaxCapacity);
             }
 
-            file = MappedFile.Map(stream, length, writable: false);
+            // The mapping this process has of the file already (another reader's), or a new one: see SharedMapping.
+            mapping = SharedMapping.Acquire(stream, length);
         }
         catch (Exception e) when (e is IOException and not ChannelException or UnauthorizedAccessException)
         {
@@ -215,6 +228,7 @@ public sealed unsafe class ShmReader : IWaitableReader
 
         try
         {
+            MappedFile file = mapping.File;
             // Safe: the mapping holds at least MetadataLength bytes (checked above).
             var metadata = Metadata.Read(new ReadOnlySpan<byte>(file.Base, ChannelFormat.MetadataLength), channelFile);
             // Safe: a valid channel's file holds at least its 1024-byte header (the metadata check above accepts none shorter than
@@ -224,11 +238,11 @@ public sealed unsafe class ShmReader : IWaitableReader
                 && *(uint*)(file.Base + ChannelFormat.DoorbellVersionOffset) == ChannelFormat.DoorbellVersion
                     ? DoorbellRegistration.TryOpen(channelFile, new ReadOnlySpan<byte>(file.Base, ChannelFormat.MetadataLength))
                     : null;
-            return new ShmReader(file, metadata, channelFile, doorbell);
+            return new ShmReader(mapping, metadata, channelFile, doorbell);
         }
         catch
         {
-            file.Dispose();
+            mapping.Release();
             throw;
         }
     }
@@ -677,6 +691,9 @@ public sealed unsafe class ShmReader : IWaitableReader
     /// <summary>Whether the last registration stored the waiters flag (false: only a timeout or a look ends the sleep).</summary>
     internal bool IsRegistered => _registered;
 
+    /// <summary>Whether another reader of this process maps the same file through this reader's mapping now.</summary>
+    internal bool SharesMapping => _mapping.IsShared;
+
     /// <summary>Whether <see cref="Dispose"/> has begun (read from any thread: the metrics, the async waiter).</summary>
     internal bool IsDisposed => Volatile.Read(ref _disposed);
 
@@ -894,7 +911,9 @@ public sealed unsafe class ShmReader : IWaitableReader
     /// Releases the channel file. Payloads read earlier become invalid: their <c>Span</c> throws
     /// <see cref="ObjectDisposedException"/>. Never a crash: a span taken before (or while another thread
     /// disposes the reader) reads zeros from then on on Linux and macOS, or the file's bytes elsewhere, because
-    /// the address range stays mapped until every payload over it is unreachable. Idempotent.
+    /// the address range stays mapped until every payload over it is unreachable. On Linux the readers of one file in
+    /// one process share its mapping (see the class remarks): such a span keeps reading the file's (unchanged) bytes
+    /// until the last of them is disposed, and zeros after. Idempotent.
     /// </summary>
     /// <remarks>
     /// A <see cref="TryRead"/> racing this on another thread returns normally or throws
@@ -926,7 +945,8 @@ public sealed unsafe class ShmReader : IWaitableReader
         Volatile.Read(ref _asyncWait)?.Request(ReaderWait.DisposeRequested);
 
         _memory.Invalidate();
-        _memory.Hold(_file.Retire());
+        // The mapping stays while other readers of this process use it; the last one retires it (see SharedMapping).
+        _mapping.Release();
         if (_observed)
         {
             ChannelMeter.Departed();
