@@ -15,7 +15,7 @@ internal static class HarnessRun
     /// <summary>What each side of the comparison ran with, said in every result file.</summary>
     public static readonly IReadOnlyDictionary<string, string> Settings = new Dictionary<string, string>
     {
-        ["Kekbit"] = "ShmWriter with PreTouch=true and the doorbell (default) on a channel file under the run's folder; ShmReader.TryRead or ReaderPoller.Drain (the batch read, a struct handler) busy-polling; rows say when the reader called Prefault() (madvise MADV_POPULATE_READ) and whether that is timed, when another reader of the process held the file (its mapping is then shared), and when the channel lay on a tmpfs mounted huge=always (root only)",
+        ["Kekbit"] = "ShmWriter with PreTouch=true and the doorbell (default) on a channel file under the run's folder; ShmReader.TryRead or ReaderPoller.Drain (the batch read, a struct handler) busy-polling; rows say when the reader called Prefault() (madvise MADV_POPULATE_READ) and whether that is timed, when another reader of the process held the file (its mapping is then shared), and when the channel lay on a tmpfs mounted huge=within_size (root only; the run mounts it and removes it after)",
         ["raw protocol limit"] = "a bare loop with Kekbit's record layout and memory ordering into a pre-touched mapped file in the same folder, no checks; its reader maps the file separately and is populated (MADV_POPULATE_READ) unless the row says fresh mapping",
         ["FasterLog"] = "Microsoft.FASTER.Core 2.6.5: " + Peers.FasterLogPeer.Settings,
         ["System.Threading.Channels"] = "bounded(1024) and unbounded, SingleReader and SingleWriter, carrying ReadOnlyMemory<byte> views of one array (no copy), read with ReadAllAsync",

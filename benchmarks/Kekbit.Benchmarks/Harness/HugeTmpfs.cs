@@ -5,7 +5,7 @@ using System.Runtime.InteropServices;
 namespace Kekbit.Benchmarks.Harness;
 
 /// <summary>
-/// A tmpfs mounted with <c>huge=always</c> for the run (root only): files in it are backed by 2 MiB pages, so a fresh
+/// A tmpfs mounted with <c>huge=within_size</c> (as README advises operators) for the run (root only): files in it are backed by 2 MiB pages, so a fresh
 /// mapping of a channel maps 2 MiB per fault (one PMD entry) where /dev/shm (huge=never) maps 4 KiB pages, 16 per fault.
 /// Unmounted and its folder deleted on dispose. This is what README tells an operator to set up for channels.
 /// </summary>
@@ -31,11 +31,11 @@ internal sealed partial class HugeTmpfs : IDisposable
         string path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"kekbit-huge-{Environment.ProcessId}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(path);
         long size = (bytes + (2 << 20) - 1) / (2 << 20) * (2 << 20);
-        (int code, string output) = Run("mount", $"-t tmpfs -o huge=always,size={size.ToString(CultureInfo.InvariantCulture)} kekbit-huge {path}");
+        (int code, string output) = Run("mount", $"-t tmpfs -o huge=within_size,size={size.ToString(CultureInfo.InvariantCulture)} kekbit-huge {path}");
         if (code != 0)
         {
             Directory.Delete(path);
-            SkipReason = $"skipped: mount -o huge=always failed ({output.Trim()})";
+            SkipReason = $"skipped: mount -o huge=within_size failed ({output.Trim()})";
             return null;
         }
 
@@ -43,12 +43,22 @@ internal sealed partial class HugeTmpfs : IDisposable
     }
 
     /// <summary>This process's huge mappings of files now, from /proc/self/smaps_rollup: ShmemPmdMapped + FilePmdMapped, in KiB.</summary>
-    public static long PmdMappedKiB()
+    public static long PmdMappedKiB() => SmapsKiB("ShmemPmdMapped:", "FilePmdMapped:");
+
+    /// <summary>This process's anonymous memory backed by transparent huge pages now (AnonHugePages), in KiB: FasterLog's log memory may be.</summary>
+    public static long AnonHugeKiB() => SmapsKiB("AnonHugePages:");
+
+    private static long SmapsKiB(params string[] fields)
     {
         long total = 0;
+        if (!File.Exists("/proc/self/smaps_rollup"))
+        {
+            return 0;
+        }
+
         foreach (string line in File.ReadLines("/proc/self/smaps_rollup"))
         {
-            if (line.StartsWith("ShmemPmdMapped:", StringComparison.Ordinal) || line.StartsWith("FilePmdMapped:", StringComparison.Ordinal))
+            if (fields.Any(field => line.StartsWith(field, StringComparison.Ordinal)))
             {
                 total += long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture);
             }

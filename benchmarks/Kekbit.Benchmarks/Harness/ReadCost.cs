@@ -101,6 +101,8 @@ internal static class ReadCost
             ? $"| huge-page tmpfs rows | {HugeTmpfs.SkipReason} | | | |"
             : string.Create(CultureInfo.InvariantCulture, $"| (huge-page tmpfs: {hugePmdKiB / 1024} MiB mapped by PMD while its reader was open) | | | | |"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| (this process's anonymous memory on transparent huge pages, FasterLog's log included: {HugeTmpfs.AnonHugeKiB() / 1024} MiB) | | | | |"));
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Best of {rounds} interleaved rounds of {records:N0} records; load average {LoadAverage()}; {Environment.ProcessorCount} cores."));
         return 0;
     }

@@ -119,7 +119,7 @@ internal sealed class ThroughputWorkloads(TempRoot scratch, int payloadSize, lon
         File.Delete(StorageLayout.ChannelFile(scratch.Path, channelId));
         if (huge is not null)
         {
-            // The same channel on a tmpfs mounted huge=always: a fresh mapping faults once per 2 MiB page.
+            // The same channel on a tmpfs mounted huge=within_size: a fresh mapping faults once per 2 MiB page.
             ulong hugeId;
             using (ShmWriter writer = NewWriter(out hugeId, root: huge.Path))
             {
