@@ -153,6 +153,33 @@ public sealed class SharedMappingTests
     }
 
     [Fact]
+    public void A_reader_disposed_by_two_threads_at_once_gives_its_use_back_once()
+    {
+        Assert.SkipUnless(Shares, "mappings are shared on Linux only");
+        using var root = new TempRoot();
+        using ShmWriter writer = NewWriter(root);
+        WriteRecords(writer, 100);
+        using ShmReader survivor = ShmReader.Open(root.Path, Id);
+        for (int i = 0; i < 50; i++)
+        {
+            ShmReader twice = ShmReader.Open(root.Path, Id);
+            using var barrier = new Barrier(2);
+            var other = new Thread(() =>
+            {
+                barrier.SignalAndWait();
+                twice.Dispose();
+            });
+            other.Start();
+            barrier.SignalAndWait(TestContext.Current.CancellationToken);
+            twice.Dispose();
+            other.Join();
+        }
+
+        // Had a use been given back twice, the survivor's mapping would be retired under it (zeros, not records).
+        Assert.Equal(100, ReadAll(survivor));
+    }
+
+    [Fact]
     public void Disposing_one_reader_while_another_thread_reads_through_the_shared_mapping_is_safe()
     {
         Assert.SkipUnless(Shares, "mappings are shared on Linux only");

@@ -57,6 +57,7 @@ public sealed unsafe class ShmReader : IWaitableReader
     private static readonly bool CanIssueGlobalBarrier = Futex.CanIssueGlobalBarriers;
 
     private readonly SharedMapping _mapping;
+    private int _released;
     private readonly MappedFile _file;
     private readonly MappedMemory _memory;
     private readonly byte* _data;
@@ -945,8 +946,13 @@ public sealed unsafe class ShmReader : IWaitableReader
         Volatile.Read(ref _asyncWait)?.Request(ReaderWait.DisposeRequested);
 
         _memory.Invalidate();
-        // The mapping stays while other readers of this process use it; the last one retires it (see SharedMapping).
-        _mapping.Release();
+        // The mapping stays while other readers of this process use it; the last one retires it (see SharedMapping). Released
+        // exactly once even if two threads dispose this reader at once: a second release would retire the mapping under
+        // another reader, which would then read zeros as records.
+        if (Interlocked.Exchange(ref _released, 1) == 0)
+        {
+            _mapping.Release();
+        }
         if (_observed)
         {
             ChannelMeter.Departed();
