@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Kekbit.TestSupport;
 
 namespace Kekbit.Core.Tests;
@@ -7,7 +6,7 @@ namespace Kekbit.Core.Tests;
 /// <see cref="ShmReader.Prefault()"/>: it maps the pages a reader will read (no page faults while reading them), changes
 /// nothing that is read, copes with truncated files and live writers, and allocates nothing.
 /// </summary>
-public sealed partial class PrefaultTests
+public sealed class PrefaultTests
 {
     private const int Payload = 32;
 
@@ -140,27 +139,15 @@ public sealed partial class PrefaultTests
 
     private static long FaultsWhileReading(ShmReader reader, int records)
     {
-        long before = MinorFaultsOfThisThread();
+        long before = ThreadFaults.Minor();
         int seen = 0;
         while (reader.TryRead().IsRecord)
         {
             seen++;
         }
 
-        long faults = MinorFaultsOfThisThread() - before;
+        long faults = ThreadFaults.Minor() - before;
         Assert.Equal(records, seen);
         return faults;
     }
-
-    /// <summary>ru_minflt of getrusage(RUSAGE_THREAD): page faults this thread took without I/O.</summary>
-    private static unsafe long MinorFaultsOfThisThread()
-    {
-        // struct rusage on 64-bit Linux: two timevals (32 bytes), then 14 longs; ru_minflt is the fifth long.
-        long* usage = stackalloc long[18];
-        Assert.Equal(0, GetRusage(1, usage));
-        return usage[4 + 4];
-    }
-
-    [LibraryImport("libc", EntryPoint = "getrusage")]
-    private static unsafe partial int GetRusage(int who, long* usage);
 }

@@ -28,4 +28,41 @@ public interface IReader : IDisposable
     /// </summary>
     /// <exception cref="ObjectDisposedException">The reader was disposed.</exception>
     ReadResult TryRead();
+
+    /// <summary>
+    /// Reads up to <paramref name="maxRecords"/> published records, without waiting, and hands each to
+    /// <paramref name="handler"/> in order; stops early at the first read that finds no record (nothing yet, the end, a
+    /// failure: <see cref="ExhaustedBy"/> then says which, as after <see cref="TryRead"/>) or when the handler returns
+    /// false. Allocates nothing. The same records, checks and outcome as calling <see cref="TryRead"/> in a loop, which is
+    /// what this default implementation does; <see cref="ShmReader"/> checks its state once per batch instead of once per
+    /// record.
+    /// </summary>
+    /// <typeparam name="THandler">The handler; a struct, so the call is specialised and inlined.</typeparam>
+    /// <param name="handler">Receives each record; passed by reference, so a struct handler keeps what it accumulates.</param>
+    /// <param name="maxRecords">The most records to read; positive.</param>
+    /// <returns>How many records were handed to the handler.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxRecords"/> is not positive.</exception>
+    /// <exception cref="ObjectDisposedException">The reader was disposed.</exception>
+    int ReadBatch<THandler>(ref THandler handler, int maxRecords)
+        where THandler : IRecordHandler
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxRecords, 1);
+        int count = 0;
+        while (count < maxRecords)
+        {
+            ReadResult result = TryRead();
+            if (!result.IsRecord)
+            {
+                break;
+            }
+
+            count++;
+            if (!handler.OnRecord(in result))
+            {
+                break;
+            }
+        }
+
+        return count;
+    }
 }

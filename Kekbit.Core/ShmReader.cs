@@ -14,8 +14,17 @@ namespace Kekbit.Core;
 /// read fails with <see cref="ReadFailure.FileTruncated"/>.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Not thread-safe: one thread reads through one reader. Open one reader per consumer; readers are cheap.
 /// Records are zero-copy views valid until the reader is disposed (see <see cref="ReadResult"/>).
+/// </para>
+/// <para>
+/// On Linux, readers of the same file in one process share one read-only mapping of it (files are told apart by device
+/// and inode, not path): a reader opened while another reader of this process holds the file maps nothing new, so the
+/// pages the first one read cost the next nothing (a fresh mapping otherwise pays a page fault per 16 pages of 4 KiB, or
+/// per 2 MiB page on a huge-page tmpfs). The mapping lives while any of them is open; each reader keeps its own position
+/// and lifetime checks.
+/// </para>
 /// </remarks>
 public sealed unsafe class ShmReader : IWaitableReader
 {
@@ -47,6 +56,8 @@ public sealed unsafe class ShmReader : IWaitableReader
     // Whether this process may issue global expedited membarriers (the reader's half of the argument in ShmWriter.RingIfWaiting).
     private static readonly bool CanIssueGlobalBarrier = Futex.CanIssueGlobalBarriers;
 
+    private readonly SharedMapping _mapping;
+    private int _released;
     private readonly MappedFile _file;
     private readonly MappedMemory _memory;
     private readonly byte* _data;
@@ -62,6 +73,11 @@ public sealed unsafe class ShmReader : IWaitableReader
     private long _readAheadWindow = DefaultReadAheadWindow;
     private long _readAheadCalls;
     private ReadStatus? _exhaustedBy;
+
+    // The position from which TryRead leaves its fast path: the read-ahead mark, or the first slot that does not lie wholly
+    // inside the data the file holds, whichever comes first; long.MinValue once the reader is exhausted or disposed. One
+    // compare per record then stands for every state check (see UpdateReadLimit).
+    private long _readLimit;
     private ReadFailure _failure;
     private bool _disposed;
     private bool _observed;
@@ -78,8 +94,10 @@ public sealed unsafe class ShmReader : IWaitableReader
     private ReaderWait? _asyncWait;
     private long _timeoutWakeups;
 
-    private ShmReader(MappedFile file, Metadata metadata, string path, DoorbellRegistration? doorbell)
+    private ShmReader(SharedMapping mapping, Metadata metadata, string path, DoorbellRegistration? doorbell)
     {
+        MappedFile file = mapping.File;
+        _mapping = mapping;
         _doorbell = doorbell;
         // Safe: set only with a doorbell, whose file holds the 1024-byte header; the range stays mapped (as zeros after
         // Dispose, see RetiredMapping) for as long as this reader is reachable, so loads and futex waits on it never fault.
@@ -94,7 +112,7 @@ public sealed unsafe class ShmReader : IWaitableReader
         _dataLimit = Math.Min(file.Length - ChannelFormat.DataOffset, _capacity + ChannelFormat.FooterLength);
         // Safe: _data is only dereferenced at offsets checked against _dataLimit, which lies inside the mapping.
         _data = file.Base + ChannelFormat.DataOffset;
-        _memory = new MappedMemory(_data, (int)Math.Max(0, _dataLimit));
+        _memory = new MappedMemory(_data, (int)Math.Max(0, _dataLimit), mapping);
         ResetReadAhead();
     }
 
@@ -177,7 +195,7 @@ public sealed unsafe class ShmReader : IWaitableReader
             throw new ChannelException(ChannelError.CouldNotAccessStorage, channelFile, $"cannot open the channel file: {e.Message}", e);
         }
 
-        MappedFile file;
+        SharedMapping mapping;
         try
         {
             // Checked after opening: a file that exists while its lock does not has finished its creation,
@@ -195,7 +213,8 @@ public sealed unsafe class ShmReader : IWaitableReader
                 length = ChannelFormat.FileLength(ChannelFormat.MaxCapacity);
             }
 
-            file = MappedFile.Map(stream, length, writable: false);
+            // The mapping this process has of the file already (another reader's), or a new one: see SharedMapping.
+            mapping = SharedMapping.Acquire(stream, length);
         }
         catch (Exception e) when (e is IOException and not ChannelException or UnauthorizedAccessException)
         {
@@ -210,6 +229,7 @@ public sealed unsafe class ShmReader : IWaitableReader
 
         try
         {
+            MappedFile file = mapping.File;
             // Safe: the mapping holds at least MetadataLength bytes (checked above).
             var metadata = Metadata.Read(new ReadOnlySpan<byte>(file.Base, ChannelFormat.MetadataLength), channelFile);
             // Safe: a valid channel's file holds at least its 1024-byte header (the metadata check above accepts none shorter than
@@ -219,11 +239,11 @@ public sealed unsafe class ShmReader : IWaitableReader
                 && *(uint*)(file.Base + ChannelFormat.DoorbellVersionOffset) == ChannelFormat.DoorbellVersion
                     ? DoorbellRegistration.TryOpen(channelFile, new ReadOnlySpan<byte>(file.Base, ChannelFormat.MetadataLength))
                     : null;
-            return new ShmReader(file, metadata, channelFile, doorbell);
+            return new ShmReader(mapping, metadata, channelFile, doorbell);
         }
         catch
         {
-            file.Dispose();
+            mapping.Release();
             throw;
         }
     }
@@ -288,6 +308,42 @@ public sealed unsafe class ShmReader : IWaitableReader
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ReadResult TryRead()
     {
+        long position = _position;
+        if (position < _readLimit)
+        {
+            // Safe: below _readLimit, [position, position + 8) lies inside the data the file holds, and position is 8-aligned
+            // (it only advances by record sizes): an aligned atomic acquire load, as in TryReadChecked.
+            ulong length = Volatile.Read(ref *(ulong*)(_data + position));
+            if (length <= _maxRecordLength)
+            {
+                // A Dispose on another thread may have retired the mapping since the limit was read: the length then came
+                // from the zero range. The acquire load orders this check after it.
+                ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
+                long end = position + ChannelFormat.RecordHeaderLength + (long)length;
+                long next = RecordLayout.AlignUp(end);
+                if (next <= _capacity && end <= _dataLimit)
+                {
+                    _position = next;
+                    return ReadResult.Record(position, _memory.Slice((int)position + ChannelFormat.RecordHeaderLength, (int)length));
+                }
+            }
+            else if (length == ChannelFormat.Watermark)
+            {
+                return ReadResult.NoRecord(ReadStatus.Nothing, position);
+            }
+        }
+
+        // Every other case, defined once: disposed, exhausted, a read-ahead step, the end of the file, CLOSE, corruption.
+        return TryReadChecked();
+    }
+
+    /// <summary>
+    /// <see cref="TryRead"/> with every check spelled out, for whatever its fast path does not cover; reads the same slot
+    /// again (a record published meanwhile is a record).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ReadResult TryReadChecked()
+    {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_exhaustedBy is ReadStatus final)
         {
@@ -338,10 +394,92 @@ public sealed unsafe class ShmReader : IWaitableReader
         if (length == ChannelFormat.Close)
         {
             _exhaustedBy = ReadStatus.Closed;
+            UpdateReadLimit();
             return ReadResult.NoRecord(ReadStatus.Closed, position);
         }
 
         return Fail(ReadFailure.UnknownMarker);
+    }
+
+    /// <summary>
+    /// Reads up to <paramref name="maxRecords"/> published records, without waiting, and hands each to
+    /// <paramref name="handler"/> in order (see <see cref="IReader.ReadBatch{THandler}"/>): the records, checks and outcome of
+    /// a <see cref="TryRead"/> loop, with the reader's state (disposed, exhausted, read-ahead) checked once per batch rather
+    /// than once per record. Per record the loop loads the length slot (acquire), checks the length and the record's end
+    /// against the data the file holds, and re-checks the disposed flag; anything else (nothing yet, the end, a failure, the
+    /// end of the file, a read-ahead step) goes through <see cref="TryRead"/> itself, so there is one definition of each
+    /// outcome. Allocates nothing; a struct handler is inlined.
+    /// </summary>
+    /// <typeparam name="THandler">The handler; a struct, so the call is specialised and inlined.</typeparam>
+    /// <param name="handler">Receives each record; its payload is valid while this reader is not disposed.</param>
+    /// <param name="maxRecords">The most records to read; positive.</param>
+    /// <returns>How many records were handed to the handler.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxRecords"/> is not positive.</exception>
+    /// <exception cref="ObjectDisposedException">The reader was disposed, before or during the batch.</exception>
+    public int ReadBatch<THandler>(ref THandler handler, int maxRecords)
+        where THandler : IRecordHandler
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxRecords, 1);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        int count = 0;
+        byte* data = _data;
+        long position = _position;
+        // The fast loop stays below the read limit (the read-ahead mark, the last slot wholly inside the file, or nothing at
+        // all once exhausted); reaching it goes through TryRead, which takes the read-ahead step or reports the outcome.
+        long readLimit = _readLimit;
+        long dataLimit = _dataLimit;
+        long capacity = _capacity;
+        ulong maxRecordLength = _maxRecordLength;
+        MappedMemory memory = _memory;
+        while (count < maxRecords)
+        {
+            if (position < readLimit)
+            {
+                // Safe: [position, position + 8) lies inside the data the file holds (below the read limit), and
+                // position is 8-aligned (it only ever advances by record sizes): an aligned atomic acquire load, as in TryRead.
+                ulong length = Volatile.Read(ref *(ulong*)(data + position));
+                // A Dispose on another thread (or by the handler) may have retired the mapping: the length may then come
+                // from the zero range. The acquire load orders this check after it, as in TryRead.
+                ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
+                if (length <= maxRecordLength)
+                {
+                    long end = position + ChannelFormat.RecordHeaderLength + (long)length;
+                    long next = RecordLayout.AlignUp(end);
+                    if (next <= capacity && end <= dataLimit)
+                    {
+                        _position = next;
+                        count++;
+                        ReadResult record = ReadResult.Record(position, memory.Slice((int)position + ChannelFormat.RecordHeaderLength, (int)length));
+                        if (!handler.OnRecord(in record))
+                        {
+                            break;
+                        }
+
+                        // Read back rather than kept: a handler may move this reader (SeekTo) or read it from inside the batch.
+                        position = _position;
+                        readLimit = _readLimit;
+                        continue;
+                    }
+                }
+            }
+
+            // The rare outcomes, defined once: TryRead reads the same slot again (a record published meanwhile is a record).
+            ReadResult result = TryRead();
+            if (!result.IsRecord)
+            {
+                break;
+            }
+
+            count++;
+            position = _position;
+            readLimit = _readLimit;
+            if (!handler.OnRecord(in result))
+            {
+                break;
+            }
+        }
+
+        return count;
     }
 
     /// <summary>
@@ -555,6 +693,9 @@ public sealed unsafe class ShmReader : IWaitableReader
     /// <summary>Whether the last registration stored the waiters flag (false: only a timeout or a look ends the sleep).</summary>
     internal bool IsRegistered => _registered;
 
+    /// <summary>Whether another reader of this process maps the same file through this reader's mapping now.</summary>
+    internal bool SharesMapping => _mapping.IsShared;
+
     /// <summary>Whether <see cref="Dispose"/> has begun (read from any thread: the metrics, the async waiter).</summary>
     internal bool IsDisposed => Volatile.Read(ref _disposed);
 
@@ -622,6 +763,7 @@ public sealed unsafe class ShmReader : IWaitableReader
             // Read-ahead need not ask again for what this populated ([position, end)): it resumes one window before its end.
             _populatedTo = end;
             _readAheadMark = end >= _dataLimit ? long.MaxValue : end - _readAheadWindow;
+            UpdateReadLimit();
         }
 
         return mapped;
@@ -668,6 +810,7 @@ public sealed unsafe class ShmReader : IWaitableReader
 
         // At the end of the file nothing is left to populate: no mark is ever reached again (SeekTo resets it).
         _readAheadMark = end >= _dataLimit ? long.MaxValue : end - window;
+        UpdateReadLimit();
     }
 
     /// <summary>Forgets what read-ahead populated, after the position moved backwards (<see cref="SeekTo"/>).</summary>
@@ -675,7 +818,18 @@ public sealed unsafe class ShmReader : IWaitableReader
     {
         _populatedTo = 0;
         _readAheadMark = _readAheadWindow == 0 ? long.MaxValue : 0;
+        UpdateReadLimit();
     }
+
+    /// <summary>
+    /// Recomputes <see cref="_readLimit"/> after any change to what it stands for: the read-ahead mark, the exhaustion, the
+    /// disposal. A Dispose on another thread racing this may be overwritten here; the fast path's re-check of the disposed
+    /// flag after its load is what keeps that safe, the limit only keeps the common case to one compare.
+    /// </summary>
+    private void UpdateReadLimit() =>
+        _readLimit = _exhaustedBy is not null || Volatile.Read(ref _disposed)
+            ? long.MinValue
+            : Math.Min(_readAheadMark, _dataLimit - ChannelFormat.RecordHeaderLength + 1);
 
     /// <summary>
     /// Moves the reader to <paramref name="position"/>, a position saved from <see cref="Position"/> or
@@ -752,13 +906,16 @@ public sealed unsafe class ShmReader : IWaitableReader
         _position = position;
         _exhaustedBy = null;
         _failure = ReadFailure.None;
+        UpdateReadLimit();
     }
 
     /// <summary>
     /// Releases the channel file. Payloads read earlier become invalid: their <c>Span</c> throws
     /// <see cref="ObjectDisposedException"/>. Never a crash: a span taken before (or while another thread
     /// disposes the reader) reads zeros from then on on Linux and macOS, or the file's bytes elsewhere, because
-    /// the address range stays mapped until every payload over it is unreachable. Idempotent.
+    /// the address range stays mapped until every payload over it is unreachable. On Linux the readers of one file in
+    /// one process share its mapping (see the class remarks): such a span keeps reading the file's (unchanged) bytes
+    /// until the last of them is disposed, and zeros after. Idempotent.
     /// </summary>
     /// <remarks>
     /// A <see cref="TryRead"/> racing this on another thread returns normally or throws
@@ -775,6 +932,7 @@ public sealed unsafe class ShmReader : IWaitableReader
         // acquire load of the length slot; the mmap below cannot happen before this store in program order,
         // and the kernel's page-table switch is a full barrier on every CPU running this process.
         Volatile.Write(ref _disposed, true);
+        _readLimit = long.MinValue;
         if (_doorbell is not null)
         {
             // After the flag, so a thread woken here sees it; before the retirement, while the word is still the file's.
@@ -789,7 +947,13 @@ public sealed unsafe class ShmReader : IWaitableReader
         Volatile.Read(ref _asyncWait)?.Request(ReaderWait.DisposeRequested);
 
         _memory.Invalidate();
-        _memory.Hold(_file.Retire());
+        // The mapping stays while other readers of this process use it; the last one retires it (see SharedMapping). Released
+        // exactly once even if two threads dispose this reader at once: a second release would retire the mapping under
+        // another reader, which would then read zeros as records.
+        if (Interlocked.Exchange(ref _released, 1) == 0)
+        {
+            _mapping.Release();
+        }
         if (_observed)
         {
             ChannelMeter.Departed();
@@ -848,6 +1012,7 @@ public sealed unsafe class ShmReader : IWaitableReader
     {
         _exhaustedBy = ReadStatus.Failed;
         _failure = failure;
+        UpdateReadLimit();
         return ReadResult.NoRecord(ReadStatus.Failed, _position, failure);
     }
 

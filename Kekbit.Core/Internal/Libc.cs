@@ -5,7 +5,8 @@ namespace Kekbit.Core.Internal;
 /// <summary>
 /// The libc calls a reader makes on its mapping: mmap and munmap to retire it without leaving a hole in the
 /// address space (see <see cref="RetiredMapping"/>; only called where <see cref="SupportsZeroPlaceholder"/> is true),
-/// and madvise to prefault it (<see cref="MappedFile.Prefault"/>).
+/// madvise to prefault it (<see cref="MappedFile.Prefault"/>), and statx to tell which file it maps
+/// (<see cref="SharedMapping"/>).
 /// </summary>
 internal static partial class Libc
 {
@@ -35,4 +36,19 @@ internal static partial class Libc
 
     [LibraryImport("libc", EntryPoint = "madvise", SetLastError = true)]
     public static partial int Madvise(nint address, nuint length, int advice);
+
+    /// <summary>AT_EMPTY_PATH: statx describes the descriptor itself.</summary>
+    public const int AtEmptyPath = 0x1000;
+
+    /// <summary>STATX_INO: the inode number is wanted (the device is always returned).</summary>
+    public const uint StatxIno = 0x100;
+
+    /// <summary>The size of struct statx, the same on every Linux architecture.</summary>
+    public const int StatxSize = 256;
+
+    /// <summary>Offsets in struct statx (fixed by the kernel ABI on every architecture): stx_ino, stx_dev_major, stx_dev_minor.</summary>
+    public const int StatxInoOffset = 32, StatxDevMajorOffset = 136, StatxDevMinorOffset = 140;
+
+    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static unsafe partial int Statx(int directoryFd, string path, int flags, uint mask, byte* buffer);
 }

@@ -12,9 +12,10 @@ namespace Kekbit.Core.Internal;
 /// </summary>
 /// <remarks>
 /// The disposed check and the use of the span it returns are not atomic: a span handed out just before
-/// <see cref="Invalidate"/> may be read after it. A reader therefore retires its mapping rather than unmapping
-/// it and hands the retired range to <see cref="Hold"/>: the range stays readable (as zeros) for as long as this
-/// object, which every payload's Memory references, is reachable.
+/// <see cref="Invalidate"/> may be read after it. Readers therefore retire their mapping rather than unmapping
+/// it, and this object references it (<see cref="SharedMapping"/>, which holds the retired range): the range stays
+/// readable (the file's bytes while any reader maps it, zeros after) for as long as this object, which every payload's
+/// Memory references, is reachable.
 /// </remarks>
 internal sealed unsafe class MappedMemory : MemoryManager<byte>
 {
@@ -22,13 +23,15 @@ internal sealed unsafe class MappedMemory : MemoryManager<byte>
     private readonly int _length;
     private volatile bool _invalid;
 
-    // Held only to keep the retired range mapped while any Memory over this manager is reachable.
-    private RetiredMapping? _retired;
+    // Held only to keep the range mapped (and, once retired, its zero placeholder) while any Memory over this manager is
+    // reachable: the shared mapping references the retired range (SharedMapping.Retired).
+    private readonly SharedMapping? _mapping;
 
-    public MappedMemory(byte* start, int length)
+    public MappedMemory(byte* start, int length, SharedMapping? mapping = null)
     {
         _start = start;
         _length = length;
+        _mapping = mapping;
     }
 
     /// <summary>A slice of the data area. Allocation-free.</summary>
@@ -37,14 +40,8 @@ internal sealed unsafe class MappedMemory : MemoryManager<byte>
     /// <summary>Marks the memory as released; later span requests throw.</summary>
     public void Invalidate() => _invalid = true;
 
-    /// <summary>
-    /// Keeps <paramref name="retired"/> (the range this memory points into, after <see cref="Invalidate"/>) mapped
-    /// for as long as this manager is reachable, so spans handed out earlier read it, never a hole.
-    /// </summary>
-    public void Hold(RetiredMapping retired) => _retired = retired;
-
-    /// <summary>The retired range this memory points into, once its reader was disposed.</summary>
-    public RetiredMapping? Retired => _retired;
+    /// <summary>The retired range this memory points into, once every reader of the mapping was disposed.</summary>
+    public RetiredMapping? Retired => _mapping?.Retired;
 
     public override Span<byte> GetSpan()
     {

@@ -17,6 +17,10 @@
 //       path-cost with no listener, then with a listener on the Kekbit meter collecting every second, PAIRS times (default 2).
 //   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- prefault-cost [MIB] [SIZE] [ROUNDS]
 //       open and read-all times of a full channel (default 1024 MiB of 32 B records) with and without ShmReader.Prefault().
+//   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- read-cost [SIZE] [ROUNDS] [MIB]
+//       one full channel read A/B, interleaved rounds (default 32 B, 5, 256 MiB): raw limit, TryRead, the batch read, fresh,
+//       shared in-process and huge-page tmpfs mappings (root), FasterLog's scan; M records/s, CPU ns/record, minor faults.
+//       MIB 1 keeps the channel in the caches: the per-record CPU cost of each path.
 //   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- fasterlog-settings [SIZE] [RECORDS]
 //       FasterLog's enqueue, group-commit and scan rates under several memory and page sizes (how the harness's were chosen).
 //   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- journal [--quick]
@@ -44,6 +48,8 @@ switch (args.FirstOrDefault())
         return MetricsCost.Run(args.Length > 1 ? (int)Long(args[1]) : 32, args.Length > 2 ? (int)Long(args[2]) : 15, args.Length > 3 ? (int)Long(args[3]) : 2);
     case "prefault-cost":
         return PrefaultCost.Run(args.Length > 1 ? (int)Long(args[1]) : 1024, args.Length > 2 ? (int)Long(args[2]) : 32, args.Length > 3 ? (int)Long(args[3]) : 5);
+    case "read-cost":
+        return ReadCost.Run(args.Length > 1 ? (int)Long(args[1]) : 32, args.Length > 2 ? (int)Long(args[2]) : 5, args.Length > 3 ? (int)Long(args[3]) : 256);
     case "read-ahead-cost":
         return ReadAheadCost.Run(args.Length > 1 ? (int)Long(args[1]) : 32, args.Length > 2 ? (int)Long(args[2]) : 5);
     case "span-cost":
@@ -76,6 +82,6 @@ switch (args.FirstOrDefault())
     case "uds-writer":
         return LatencyWorkloads.SocketWriter(args[1], Long(args[2]), (int)Long(args[3]));
     default:
-        Console.Error.WriteLine("usage: harness [--quick] [--out FILE] [--out-dir DIR] | doorbell [--quick] [--out FILE] | async-wait [--quick] [--idle-only | --latency-only] [--rates 1000,10000,...] [--out FILE] | bdn [BenchmarkDotNet options] | path-cost [SIZE] [ROUNDS] | metrics-cost [SIZE] [ROUNDS] [PAIRS] | prefault-cost [MIB] [SIZE] [ROUNDS] | read-ahead-cost [SIZE] [ROUNDS] | span-cost [SIZE] [ROUNDS] | fasterlog-settings [SIZE] [RECORDS] | journal [--quick] | replication [--quick]");
+        Console.Error.WriteLine("usage: harness [--quick] [--out FILE] [--out-dir DIR] | doorbell [--quick] [--out FILE] | async-wait [--quick] [--idle-only | --latency-only] [--rates 1000,10000,...] [--out FILE] | bdn [BenchmarkDotNet options] | path-cost [SIZE] [ROUNDS] | metrics-cost [SIZE] [ROUNDS] [PAIRS] | prefault-cost [MIB] [SIZE] [ROUNDS] | read-cost [SIZE] [ROUNDS] [MIB] | read-ahead-cost [SIZE] [ROUNDS] | span-cost [SIZE] [ROUNDS] | fasterlog-settings [SIZE] [RECORDS] | journal [--quick] | replication [--quick]");
         return 2;
 }

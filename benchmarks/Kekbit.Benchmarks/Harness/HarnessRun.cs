@@ -15,7 +15,7 @@ internal static class HarnessRun
     /// <summary>What each side of the comparison ran with, said in every result file.</summary>
     public static readonly IReadOnlyDictionary<string, string> Settings = new Dictionary<string, string>
     {
-        ["Kekbit"] = "ShmWriter with PreTouch=true and the doorbell (default) on a channel file under the run's folder; ShmReader.TryRead busy-polling; rows say when the reader called Prefault() (madvise MADV_POPULATE_READ) and whether that is timed",
+        ["Kekbit"] = "ShmWriter with PreTouch=true and the doorbell (default) on a channel file under the run's folder; ShmReader.TryRead or ReaderPoller.Drain (the batch read, a struct handler) busy-polling; rows say when the reader called Prefault() (madvise MADV_POPULATE_READ) and whether that is timed, when another reader of the process held the file (its mapping is then shared), and when the channel lay on a tmpfs mounted huge=within_size (root only; the run mounts it and removes it after)",
         ["raw protocol limit"] = "a bare loop with Kekbit's record layout and memory ordering into a pre-touched mapped file in the same folder, no checks; its reader maps the file separately and is populated (MADV_POPULATE_READ) unless the row says fresh mapping",
         ["FasterLog"] = "Microsoft.FASTER.Core 2.6.5: " + Peers.FasterLogPeer.Settings,
         ["System.Threading.Channels"] = "bounded(1024) and unbounded, SingleReader and SingleWriter, carrying ReadOnlyMemory<byte> views of one array (no copy), read with ReadAllAsync",
@@ -31,14 +31,21 @@ internal static class HarnessRun
         MachineInfo machine = MachineInfo.Capture(scratch.Path);
         Console.Error.WriteLine($"Kekbit harness ({(quick ? "quick smoke run" : "full run")}). {machine.ToMarkdown()}");
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        // Channels on a huge-page tmpfs (root only): mounted for the run, unmounted and deleted at its end.
+        using HugeTmpfs? huge = HugeTmpfs.TryMount(320L << 20);
+        if (huge is null)
+        {
+            report.AddNote($"read-only, huge-page tmpfs rows: {HugeTmpfs.SkipReason}");
+        }
+
         // Warm-up: run every code path once untimed, so the timed runs use fully optimised code.
-        var warmup = new ThroughputWorkloads(scratch, 64, 50_000);
+        var warmup = new ThroughputWorkloads(scratch, 64, 50_000, huge: huge);
         _ = warmup.WriteOnly().Concat(warmup.ReadOnly()).Concat(warmup.EndToEndThreads()).Concat(warmup.FasterLog()).ToList();
         foreach (int size in PayloadSizes)
         {
             long records = quick ? 20_000 : Math.Min(8_000_000, (256L << 20) / RecordLayout.RecordSize(size));
             // Writes and reads are the best of three attempts (one in a quick run): the least disturbed on a shared machine.
-            var workloads = new ThroughputWorkloads(scratch, size, records, repeats: quick ? 1 : 3);
+            var workloads = new ThroughputWorkloads(scratch, size, records, repeats: quick ? 1 : 3, huge: huge);
             foreach (Measurement m in workloads.WriteOnly().Concat(workloads.FasterLog()).Concat(workloads.ReadOnly()).Concat(workloads.EndToEndThreads()))
             {
                 report.Add(m);

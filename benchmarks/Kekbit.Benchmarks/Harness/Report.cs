@@ -10,6 +10,14 @@ internal sealed class Report
     private readonly List<Measurement> _throughput = [];
     private readonly List<LatencyWorkloads.Result> _latency = [];
     private readonly List<(string Strategy, TimeSpan Cpu, TimeSpan Wall)> _idle = [];
+    private readonly List<string> _notes = [];
+
+    /// <summary>A line said under the throughput table (a row skipped, and why).</summary>
+    public void AddNote(string note)
+    {
+        _notes.Add(note);
+        Console.Error.WriteLine($"  note: {note}");
+    }
 
     public void Add(Measurement m)
     {
@@ -85,6 +93,15 @@ internal sealed class Report
             }
 
             text.AppendLine();
+            foreach (string note in _notes)
+            {
+                text.AppendLine($"- {note}");
+            }
+
+            if (_notes.Count > 0)
+            {
+                text.AppendLine();
+            }
         }
 
         if (_latency.Count > 0)

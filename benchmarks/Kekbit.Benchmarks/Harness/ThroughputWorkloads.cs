@@ -9,7 +9,7 @@ using Kekbit.TestSupport;
 namespace Kekbit.Benchmarks.Harness;
 
 /// <summary>Write-only, read-only and end-to-end throughput of Kekbit and its peers, one payload size at a time.</summary>
-internal sealed class ThroughputWorkloads(TempRoot scratch, int payloadSize, long records, int repeats = 1)
+internal sealed class ThroughputWorkloads(TempRoot scratch, int payloadSize, long records, int repeats = 1, HugeTmpfs? huge = null)
 {
     private static ulong s_nextChannel = 1;
     private readonly byte[] _payload = Enumerable.Range(0, payloadSize).Select(i => (byte)i).ToArray();
@@ -19,10 +19,10 @@ internal sealed class ThroughputWorkloads(TempRoot scratch, int payloadSize, lon
     private int Capacity => (int)Math.Min(Metadata.MaxCapacity, (records + 2) * RecordSize);
 
     /// <summary>A channel sized for the run, pre-touched unless <paramref name="fresh"/> (then its first writes pay the page faults).</summary>
-    private ShmWriter NewWriter(out ulong channelId, bool fresh = false)
+    private ShmWriter NewWriter(out ulong channelId, bool fresh = false, string? root = null)
     {
         channelId = Interlocked.Increment(ref s_nextChannel);
-        return ShmWriter.Create(scratch.Path, Metadata.Create(1, channelId, Capacity, payloadSize, 60_000, TickUnit.Millis), options: new ShmWriterOptions { PreTouch = !fresh });
+        return ShmWriter.Create(root ?? scratch.Path, Metadata.Create(1, channelId, Capacity, payloadSize, 60_000, TickUnit.Millis), options: new ShmWriterOptions { PreTouch = !fresh });
     }
 
     public IEnumerable<Measurement> WriteOnly()
@@ -87,6 +87,60 @@ internal sealed class ThroughputWorkloads(TempRoot scratch, int payloadSize, lon
             reader.Prefault();
             return ReadAll("Kekbit ShmReader.TryRead, prefaulted", reader);
         });
+
+        // The batch read every poller drains through (ReaderPoller.Drain with a struct handler): one state check per batch.
+        yield return Best(() =>
+        {
+            using ShmReader reader = ShmReader.Open(scratch.Path, channelId);
+            reader.Prefault();
+            return BatchAll("Kekbit ReaderPoller.Drain (batch read, struct handler), prefaulted", reader);
+        });
+
+        // Another reader of this process has read the channel and still holds it: a new reader shares its mapping
+        // (ShmReader.Open), as an in-process reader after the first one does; FasterLog's scan reads its own memory too.
+        using (ShmReader holder = ShmReader.Open(scratch.Path, channelId))
+        {
+            while (holder.TryRead().IsRecord)
+            {
+            }
+
+            yield return Best(() =>
+            {
+                using ShmReader reader = ShmReader.Open(scratch.Path, channelId);
+                return ReadAll("Kekbit ShmReader.TryRead, in-process mapping shared with another reader", reader);
+            });
+            yield return Best(() =>
+            {
+                using ShmReader reader = ShmReader.Open(scratch.Path, channelId);
+                return BatchAll("Kekbit ReaderPoller.Drain, in-process mapping shared with another reader", reader);
+            });
+        }
+
+        File.Delete(StorageLayout.ChannelFile(scratch.Path, channelId));
+        if (huge is not null)
+        {
+            // The same channel on a tmpfs mounted huge=within_size: a fresh mapping faults once per 2 MiB page.
+            ulong hugeId;
+            using (ShmWriter writer = NewWriter(out hugeId, root: huge.Path))
+            {
+                for (long i = 0; i < records; i++)
+                {
+                    writer.Write(_payload);
+                }
+            }
+
+            yield return Best(() =>
+            {
+                using ShmReader reader = ShmReader.Open(huge.Path, hugeId);
+                return ReadAll("Kekbit ShmReader.TryRead, fresh mapping, huge-page tmpfs", reader);
+            });
+            yield return Best(() =>
+            {
+                using ShmReader reader = ShmReader.Open(huge.Path, hugeId);
+                return BatchAll("Kekbit ReaderPoller.Drain, fresh mapping, huge-page tmpfs", reader);
+            });
+            File.Delete(StorageLayout.ChannelFile(huge.Path, hugeId));
+        }
 
         using var written = new RawProtocol(scratch.Path, Capacity, preTouch: true);
         WriteAll(written);
@@ -192,6 +246,35 @@ internal sealed class ThroughputWorkloads(TempRoot scratch, int payloadSize, lon
         PayloadSink.Keep(sink);
         Check(seen);
         return m;
+    }
+
+    private Measurement BatchAll(string implementation, ShmReader reader)
+    {
+        var poller = new Kekbit.Core.Waiting.ReaderPoller(reader, new Kekbit.Core.Waiting.NoOpIdleStrategy());
+        var handler = new ConsumingHandler();
+        Measurement m = Time("read-only", implementation, () =>
+        {
+            while (poller.Drain(ref handler) > 0)
+            {
+            }
+        });
+        PayloadSink.Keep(handler.Sink);
+        Check(handler.Seen);
+        return m;
+    }
+
+    /// <summary>What every throughput reader does with a record (<see cref="PayloadSink"/>), as a batch read's struct handler.</summary>
+    private struct ConsumingHandler : IRecordHandler
+    {
+        public long Sink;
+        public long Seen;
+
+        public bool OnRecord(in ReadResult record)
+        {
+            Sink += PayloadSink.Consume(record.Span);
+            Seen++;
+            return true;
+        }
     }
 
     public IEnumerable<Measurement> EndToEndThreads()

@@ -1,0 +1,206 @@
+using Kekbit.Core.Internal;
+using Kekbit.TestSupport;
+
+namespace Kekbit.Core.Tests;
+
+/// <summary>
+/// Readers of one file in one process share its mapping (Linux): a second reader maps nothing new, and the mapping lives
+/// while any reader holds it, whatever the order of disposal, the writer's included.
+/// </summary>
+public sealed class SharedMappingTests
+{
+    private const ulong Id = 91;
+
+    private static bool Shares => OperatingSystem.IsLinux();
+
+    private static ShmWriter NewWriter(TempRoot root, int capacity = 1 << 22) =>
+        ShmWriter.Create(root.Path, Metadata.Create(1, Id, capacity, 64, 60_000, TickUnit.Millis));
+
+    private static void WriteRecords(ShmWriter writer, int count)
+    {
+        byte[] payload = new byte[56];
+        for (int i = 0; i < count; i++)
+        {
+            payload.AsSpan().Fill((byte)(i + 1));
+            Assert.True(writer.Write(payload).IsSuccess);
+        }
+    }
+
+    private static int ReadAll(ShmReader reader)
+    {
+        int count = 0;
+        ReadResult record;
+        while ((record = reader.TryRead()).IsRecord)
+        {
+            Assert.Equal((byte)(count + 1), record.Span[0]);
+            count++;
+        }
+
+        return count;
+    }
+
+    [Fact]
+    public void A_second_reader_beside_the_writer_shares_the_first_ones_mapping_and_takes_no_page_fault()
+    {
+        Assert.SkipUnless(Shares, "mappings are shared on Linux only");
+        using var root = new TempRoot();
+        using ShmWriter writer = NewWriter(root);
+        WriteRecords(writer, 60_000); // 3.8 MB: about 900 pages.
+        using ShmReader first = ShmReader.Open(root.Path, Id);
+        Assert.False(first.SharesMapping);
+        Assert.Equal(60_000, ReadAll(first));
+
+        using ShmReader second = ShmReader.Open(root.Path, Id);
+        Assert.True(second.SharesMapping);
+        Assert.True(first.SharesMapping);
+        long before = ThreadFaults.Minor();
+        Assert.Equal(60_000, ReadAll(second));
+        long faults = ThreadFaults.Minor() - before;
+
+        // A fresh mapping would take about 900 / 16 faults here (the kernel maps 16 pages per fault); a shared one none.
+        Assert.True(faults < 8, $"the second reader took {faults} page faults");
+        Assert.Equal(first.Position, second.Position);
+        WriteRecords(writer, 1);
+        Assert.True(first.TryRead().IsRecord);
+        Assert.True(second.TryRead().IsRecord);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void The_mapping_lives_while_any_reader_holds_it_whichever_is_disposed_first(bool firstGoesFirst)
+    {
+        Assert.SkipUnless(Shares, "mappings are shared on Linux only");
+        using var root = new TempRoot();
+        using ShmWriter writer = NewWriter(root);
+        WriteRecords(writer, 10);
+        int before = SharedMapping.Count;
+        ShmReader first = ShmReader.Open(root.Path, Id);
+        ShmReader second = ShmReader.Open(root.Path, Id);
+        Assert.Equal(before + 1, SharedMapping.Count);
+        ReadResult kept = (firstGoesFirst ? first : second).TryRead();
+        ReadOnlySpan<byte> span = kept.Span;
+        ShmReader survivor = firstGoesFirst ? second : first;
+
+        (firstGoesFirst ? first : second).Dispose();
+
+        // The disposed reader's records refuse new spans; a span taken before still reads the file, which the other maps.
+        Assert.Throws<ObjectDisposedException>(() => kept.Payload.Span.Length);
+        Assert.All(span.ToArray(), b => Assert.Equal(1, b));
+        Assert.False(survivor.SharesMapping);
+        Assert.Equal(10, ReadAll(survivor));
+        Assert.Equal(before + 1, SharedMapping.Count);
+
+        survivor.Dispose();
+
+        // The last one retires the mapping: the span now reads zeros, and nothing stays registered.
+        Assert.Equal(before, SharedMapping.Count);
+        if (Libc.SupportsZeroPlaceholder)
+        {
+            Assert.All(span.ToArray(), b => Assert.Equal(0, b));
+        }
+
+        Assert.Throws<ObjectDisposedException>(() => survivor.TryRead());
+    }
+
+    [Fact]
+    public void Readers_outlive_the_writer_and_a_reader_opened_after_it_shares_and_sees_the_end()
+    {
+        Assert.SkipUnless(Shares, "mappings are shared on Linux only");
+        using var root = new TempRoot();
+        ShmReader first;
+        using (ShmWriter writer = NewWriter(root))
+        {
+            WriteRecords(writer, 5);
+            first = ShmReader.Open(root.Path, Id);
+        }
+
+        using (first)
+        {
+            using ShmReader late = ShmReader.Open(root.Path, Id);
+            Assert.True(late.SharesMapping);
+            Assert.Equal(5, ReadAll(first));
+            Assert.Equal(ReadStatus.Closed, first.TryRead().Status);
+            Assert.Equal(5, ReadAll(late));
+            Assert.Equal(ReadStatus.Closed, late.TryRead().Status);
+        }
+    }
+
+    [Fact]
+    public void A_channel_created_again_at_the_same_path_is_another_file_and_is_not_shared()
+    {
+        Assert.SkipUnless(Shares, "mappings are shared on Linux only");
+        using var root = new TempRoot();
+        ShmReader old;
+        using (ShmWriter writer = NewWriter(root))
+        {
+            WriteRecords(writer, 3);
+            old = ShmReader.Open(root.Path, Id);
+        }
+
+        using (old)
+        {
+            File.Delete(root.ChannelFile(Id));
+            using ShmWriter again = NewWriter(root);
+            WriteRecords(again, 7);
+            using ShmReader fresh = ShmReader.Open(root.Path, Id);
+
+            Assert.False(fresh.SharesMapping);
+            Assert.False(old.SharesMapping);
+            Assert.Equal(3, ReadAll(old));
+            Assert.Equal(7, ReadAll(fresh));
+        }
+    }
+
+    [Fact]
+    public void A_reader_disposed_by_two_threads_at_once_gives_its_use_back_once()
+    {
+        Assert.SkipUnless(Shares, "mappings are shared on Linux only");
+        using var root = new TempRoot();
+        using ShmWriter writer = NewWriter(root);
+        WriteRecords(writer, 100);
+        using ShmReader survivor = ShmReader.Open(root.Path, Id);
+        for (int i = 0; i < 50; i++)
+        {
+            ShmReader twice = ShmReader.Open(root.Path, Id);
+            using var barrier = new Barrier(2);
+            var other = new Thread(() =>
+            {
+                barrier.SignalAndWait();
+                twice.Dispose();
+            });
+            other.Start();
+            barrier.SignalAndWait(TestContext.Current.CancellationToken);
+            twice.Dispose();
+            other.Join();
+        }
+
+        // Had a use been given back twice, the survivor's mapping would be retired under it (zeros, not records).
+        Assert.Equal(100, ReadAll(survivor));
+    }
+
+    [Fact]
+    public void Disposing_one_reader_while_another_thread_reads_through_the_shared_mapping_is_safe()
+    {
+        Assert.SkipUnless(Shares, "mappings are shared on Linux only");
+        using var root = new TempRoot();
+        using ShmWriter writer = NewWriter(root);
+        WriteRecords(writer, 20_000);
+        using ShmReader reading = ShmReader.Open(root.Path, Id);
+        ShmReader disposed = ShmReader.Open(root.Path, Id);
+        using var started = new ManualResetEventSlim();
+        int seen = 0;
+        var thread = new Thread(() =>
+        {
+            started.Set();
+            seen = ReadAll(reading);
+        });
+        thread.Start();
+        started.Wait(TestContext.Current.CancellationToken);
+        disposed.Dispose();
+        thread.Join();
+
+        Assert.Equal(20_000, seen);
+        Assert.Throws<ObjectDisposedException>(() => disposed.TryRead());
+    }
+}

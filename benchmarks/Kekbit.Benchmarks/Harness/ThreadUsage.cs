@@ -1,0 +1,44 @@
+using System.Runtime.InteropServices;
+
+namespace Kekbit.Benchmarks.Harness;
+
+/// <summary>
+/// What the calling thread has used so far (getrusage RUSAGE_THREAD, Linux): CPU time, user and system, and minor page
+/// faults. CPU time is what a run cost this thread however busy the machine was (2 shared cores: wall time is noisy);
+/// minor faults count the pages a fresh mapping had to map.
+/// </summary>
+internal readonly partial record struct ThreadUsage(TimeSpan User, TimeSpan System, long MinorFaults)
+{
+    public TimeSpan Cpu => User + System;
+
+    public static ThreadUsage Now()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return default;
+        }
+
+        // struct rusage on 64-bit Linux: ru_utime and ru_stime (two timevals of two longs), then 14 longs; ru_maxrss, ru_ixrss, ru_idrss, ru_isrss, then ru_minflt.
+        Span<long> usage = stackalloc long[18];
+        unsafe
+        {
+            fixed (long* pointer = usage)
+            {
+                if (GetRusage(1, pointer) != 0)
+                {
+                    return default;
+                }
+            }
+        }
+
+        return new ThreadUsage(Micros(usage[0], usage[1]), Micros(usage[2], usage[3]), usage[8]);
+    }
+
+    public static ThreadUsage operator -(ThreadUsage after, ThreadUsage before) =>
+        new(after.User - before.User, after.System - before.System, after.MinorFaults - before.MinorFaults);
+
+    private static TimeSpan Micros(long seconds, long micros) => TimeSpan.FromSeconds(seconds) + TimeSpan.FromMicroseconds(micros);
+
+    [LibraryImport("libc", EntryPoint = "getrusage")]
+    private static unsafe partial int GetRusage(int who, long* usage);
+}
