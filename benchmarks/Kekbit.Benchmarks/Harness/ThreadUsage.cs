@@ -11,11 +11,20 @@ internal readonly partial record struct ThreadUsage(TimeSpan User, TimeSpan Syst
 {
     public TimeSpan Cpu => User + System;
 
-    public static ThreadUsage Now()
+    private const int RusageSelf = 0;
+    private const int RusageThread = 1;
+
+    /// <summary>The calling thread's usage so far.</summary>
+    public static ThreadUsage Now() => Read(RusageThread) ?? default;
+
+    /// <summary>The whole process's usage so far (every thread, ended ones included); null where getrusage is not available.</summary>
+    public static ThreadUsage? Process() => Read(RusageSelf);
+
+    private static ThreadUsage? Read(int who)
     {
         if (!OperatingSystem.IsLinux())
         {
-            return default;
+            return null;
         }
 
         // struct rusage on 64-bit Linux: ru_utime and ru_stime (two timevals of two longs), then 14 longs; ru_maxrss, ru_ixrss, ru_idrss, ru_isrss, then ru_minflt.
@@ -24,9 +33,9 @@ internal readonly partial record struct ThreadUsage(TimeSpan User, TimeSpan Syst
         {
             fixed (long* pointer = usage)
             {
-                if (GetRusage(1, pointer) != 0)
+                if (GetRusage(who, pointer) != 0)
                 {
-                    return default;
+                    return null;
                 }
             }
         }
