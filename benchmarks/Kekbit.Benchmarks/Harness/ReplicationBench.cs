@@ -27,8 +27,8 @@ internal static class ReplicationBench
         int latencySamples = quick ? 200 : 2_000;
         var lines = new List<string>
         {
-            "| record | peer: NATS.Net publish loop (msg/s) | push replicator (msg/s) | push / peer | origin-to-mirror p50 (us) | p99 (us) |",
-            "|---|---|---|---|---|---|",
+            "| record | peer: NATS.Net publish loop (msg/s) | push replicator (msg/s) | push / peer | client CPU per message, peer / push (us) | origin-to-mirror p50 (us) | p99 (us) |",
+            "|---|---|---|---|---|---|---|",
         };
 
         // Warm-up (JIT tiers, page cache, the server binary): both sides once, untimed.
@@ -41,30 +41,36 @@ internal static class ReplicationBench
             var peers = new List<double>();
             var pushes = new List<double>();
             var ratios = new List<double>();
+            var peerCpu = new List<double>();
+            var pushCpu = new List<double>();
             for (int round = 0; round < rounds; round++)
             {
-                double peer, push;
+                Timed peerRun, pushRun;
                 if (round % 2 == 0)
                 {
-                    peer = PeerAsync(size, count).GetAwaiter().GetResult();
-                    push = PushAsync(size, count).GetAwaiter().GetResult();
+                    peerRun = PeerAsync(size, count).GetAwaiter().GetResult();
+                    pushRun = PushAsync(size, count).GetAwaiter().GetResult();
                 }
                 else
                 {
-                    push = PushAsync(size, count).GetAwaiter().GetResult();
-                    peer = PeerAsync(size, count).GetAwaiter().GetResult();
+                    pushRun = PushAsync(size, count).GetAwaiter().GetResult();
+                    peerRun = PeerAsync(size, count).GetAwaiter().GetResult();
                 }
+
+                double peer = peerRun.Rate, push = pushRun.Rate;
+                peerCpu.Add(peerRun.ClientCpuUs);
+                pushCpu.Add(pushRun.ClientCpuUs);
 
                 peers.Add(peer);
                 pushes.Add(push);
                 ratios.Add(push / peer);
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{size} B round {round + 1}: peer {peer:N0} msg/s, push {push:N0} msg/s, push / peer {push / peer:P0} (load {LoadAverage()})"));
+                    $"{size} B round {round + 1}: peer {peer:N0} msg/s, push {push:N0} msg/s, push / peer {push / peer:P0}; client CPU per message: peer {peerRun.ClientCpuUs:N1} us, push {pushRun.ClientCpuUs:N1} us; nats-server CPU per message: peer {peerRun.ServerCpuUs:N1} us, push {pushRun.ServerCpuUs:N1} us (load {LoadAverage()})"));
             }
 
             (double p50, double p99) = LatencyAsync(size, latencySamples).GetAwaiter().GetResult();
             lines.Add(string.Create(CultureInfo.InvariantCulture,
-                $"| {size} B | {Median(peers):N0} | {Median(pushes):N0} | {Median(ratios):P0} (rounds: {string.Join(", ", ratios.Select(r => r.ToString("P0", CultureInfo.InvariantCulture)))}) | {p50:N0} | {p99:N0} |"));
+                $"| {size} B | {Median(peers):N0} | {Median(pushes):N0} | {Median(ratios):P0} (rounds: {string.Join(", ", ratios.Select(r => r.ToString("P0", CultureInfo.InvariantCulture)))}) | {Median(peerCpu):N1} / {Median(pushCpu):N1} | {p50:N0} | {p99:N0} |"));
             Console.Error.WriteLine(lines[^1]);
         }
 
@@ -77,6 +83,21 @@ internal static class ReplicationBench
         }
 
         return 0;
+    }
+
+    /// <summary>One timed run: messages per second, and CPU microseconds per message of this process (the client) and of nats-server.</summary>
+    private readonly record struct Timed(double Rate, double ClientCpuUs, double ServerCpuUs);
+
+    /// <summary>Wall clock plus the CPU time of this process and of the server: CPU per message does not depend on what else the shared machine runs.</summary>
+    private readonly record struct CpuClock(NatsServer Server, long Started, TimeSpan Client, TimeSpan ServerCpu)
+    {
+        public static CpuClock Start(NatsServer server) =>
+            new(server, Stopwatch.GetTimestamp(), Process.GetCurrentProcess().TotalProcessorTime, server.ProcessorTime);
+
+        public Timed Stop(long count) => new(
+            count / Stopwatch.GetElapsedTime(Started).TotalSeconds,
+            (Process.GetCurrentProcess().TotalProcessorTime - Client).TotalMicroseconds / count,
+            (Server.ProcessorTime - ServerCpu).TotalMicroseconds / count);
     }
 
     private static double Median(List<double> values)
@@ -102,10 +123,10 @@ internal static class ReplicationBench
     /// no headers, no message id, no expected-sequence check). Its clock includes connecting and creating the stream,
     /// as the push replicator's includes its start (connect, stream lookup and creation, reconcile).
     /// </summary>
-    private static async Task<double> PeerAsync(int size, long count)
+    private static async Task<Timed> PeerAsync(int size, long count)
     {
         await using NatsServer server = await NatsServer.StartAsync();
-        var clock = Stopwatch.StartNew();
+        var cpu = CpuClock.Start(server);
         await using var nats = new NatsConnection(new NatsOpts { Url = server.Url });
         await nats.ConnectAsync();
         var js = new NatsJSContext(nats);
@@ -131,10 +152,10 @@ internal static class ReplicationBench
             }
         }
 
-        return count / clock.Elapsed.TotalSeconds;
+        return cpu.Stop(count);
     }
 
-    private static async Task<double> PushAsync(int size, long count)
+    private static async Task<Timed> PushAsync(int size, long count)
     {
         await using NatsServer server = await NatsServer.StartAsync();
         using var root = new TempRoot("kekbit-bench-nats");
@@ -147,7 +168,7 @@ internal static class ReplicationBench
         }
 
         using var push = new NatsPushReplicator(new NatsPushOptions { JournalFolder = origin, Stream = "orders", MaxInFlight = Window, Connection = new NatsConnectionOptions { Url = server.Url } });
-        var clock = Stopwatch.StartNew();
+        var cpu = CpuClock.Start(server);
         await push.StartAsync(CancellationToken.None);
         while (push.GetStatus().LastReplicatedSequence != count - 1)
         {
@@ -159,9 +180,9 @@ internal static class ReplicationBench
             await Task.Delay(20);   // GetStatus opens a journal reader for the lag: poll gently, off the measured path
         }
 
-        double rate = count / clock.Elapsed.TotalSeconds;
+        Timed run = cpu.Stop(count);
         await push.StopAsync(CancellationToken.None);
-        return rate;
+        return run;
     }
 
     private static async Task<(double P50, double P99)> LatencyAsync(int size, int samples)
