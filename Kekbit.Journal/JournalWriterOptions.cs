@@ -72,7 +72,17 @@ public sealed class JournalWriterOptions
     /// says where it continues. For a journal that continues numbering from elsewhere, such as a mirror of a stream whose
     /// first records were removed. Must lie between 0 and <see cref="MaxFirstSequence"/>.
     /// </summary>
-    public long? FirstSequence { get; init; }
+    public long? FirstSequence { get => _firstSequence; init => _firstSequence = value; }
+
+    private long? _firstSequence;
+
+    /// <summary>A copy of these options with <see cref="FirstSequence"/> set (a mirror numbering a new journal after its source).</summary>
+    internal JournalWriterOptions WithFirstSequence(long firstSequence)
+    {
+        var copy = (JournalWriterOptions)MemberwiseClone();
+        copy._firstSequence = firstSequence;
+        return copy;
+    }
 
     /// <summary>The largest <see cref="FirstSequence"/> accepted (2^62): room for more records than a journal can ever hold.</summary>
     public const long MaxFirstSequence = 1L << 62;
