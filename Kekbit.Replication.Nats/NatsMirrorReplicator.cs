@@ -1,5 +1,6 @@
 using Kekbit.Core;
 using Kekbit.Journal;
+using Kekbit.Replication.Nats.Diagnostics;
 using Kekbit.Replication.Nats.Internal;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -18,7 +19,7 @@ namespace Kekbit.Replication.Nats;
 /// journal's records or a gap stop it with a <see cref="ReplicationException"/> before anything is written. A hosted
 /// service: <see cref="BackgroundService.StartAsync"/> starts it, <see cref="BackgroundService.StopAsync"/> stops it.
 /// </summary>
-public sealed class NatsMirrorReplicator : BackgroundService
+public sealed class NatsMirrorReplicator : BackgroundService, IReplicationLagSource
 {
     private readonly NatsMirrorOptions _options;
     private readonly ILogger _logger;
@@ -39,7 +40,7 @@ public sealed class NatsMirrorReplicator : BackgroundService
         _options = options;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _caughtUpTicks = Environment.TickCount64;
-        _run = new ReplicatorRun(_logger, options.JournalFolder, options.Stream, options.MaxRetries, options.InitialBackoff, options.MaxBackoff);
+        _run = new ReplicatorRun(this, "mirror", _logger, options.JournalFolder, options.Stream, options.MaxRetries, options.InitialBackoff, options.MaxBackoff);
     }
 
     /// <summary>The progress now: the last origin sequence the mirror journal holds, and the messages the stream holds beyond it.</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Kekbit.Core;
 using Kekbit.Journal;
+using Kekbit.Replication.Nats.Diagnostics;
 using Kekbit.Replication.Nats.Internal;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -21,7 +22,7 @@ namespace Kekbit.Replication.Nats;
 /// journal's writer is never slowed. A hosted service: <see cref="BackgroundService.StartAsync"/> starts it,
 /// <see cref="BackgroundService.StopAsync"/> stops it after committing the cursor.
 /// </summary>
-public sealed class NatsPushReplicator : BackgroundService
+public sealed class NatsPushReplicator : BackgroundService, IReplicationLagSource
 {
     private readonly NatsPushOptions _options;
     private readonly ILogger _logger;
@@ -39,7 +40,7 @@ public sealed class NatsPushReplicator : BackgroundService
         _options = options;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _caughtUpTicks = Environment.TickCount64;
-        _run = new ReplicatorRun(_logger, options.JournalFolder, options.Stream, options.MaxRetries, options.InitialBackoff, options.MaxBackoff);
+        _run = new ReplicatorRun(this, "push", _logger, options.JournalFolder, options.Stream, options.MaxRetries, options.InitialBackoff, options.MaxBackoff);
     }
 
     /// <summary>The progress now: the last journal sequence the stream acknowledged, and the lag behind the journal's end.</summary>

@@ -23,7 +23,8 @@ namespace Kekbit.Core.Diagnostics;
 /// </remarks>
 internal static class ChannelMeter
 {
-    private static readonly Meter Meter = new(KekbitMetrics.MeterName, typeof(ChannelMeter).Assembly.GetName().Version?.ToString(3));
+    /// <summary>The <c>Kekbit</c> meter: the one every Kekbit instrument is created on (journal and replication ones too).</summary>
+    public static Meter Meter { get; } = new(KekbitMetrics.MeterName, typeof(ChannelMeter).Assembly.GetName().Version?.ToString(3));
     private static readonly Lock Gate = new();
     private static readonly ConcurrentDictionary<string, ChannelTally> Channels = new(StringComparer.Ordinal);
     private static readonly Instrument[] Instruments = CreateInstruments();
@@ -33,20 +34,20 @@ internal static class ChannelMeter
     private static int _refreshPending;
 
     /// <summary>Whether some listener has enabled one of the instruments: only then are new writers and readers observed.</summary>
-    public static bool IsListened
-    {
-        get
-        {
-            foreach (Instrument instrument in Instruments)
-            {
-                if (instrument.Enabled)
-                {
-                    return true;
-                }
-            }
+    public static bool IsListened => AnyEnabled(Instruments);
 
-            return false;
+    /// <summary>Whether some listener has enabled one of <paramref name="instruments"/> (a few field loads, no allocation).</summary>
+    public static bool AnyEnabled(Instrument[] instruments)
+    {
+        foreach (Instrument instrument in instruments)
+        {
+            if (instrument.Enabled)
+            {
+                return true;
+            }
         }
+
+        return false;
     }
 
     /// <summary>Observes <paramref name="writer"/> if someone listens; otherwise does nothing.</summary>
@@ -90,12 +91,44 @@ internal static class ChannelMeter
         RefreshIfPending();
     }
 
+    /// <summary>
+    /// Adds <paramref name="observation"/> (of something that is not a channel's writer or reader: a journal, a replicator)
+    /// to the list every collection refreshes. The caller checks first that one of its instruments is listened to, and
+    /// calls <see cref="Departed"/> when the observed object closes.
+    /// </summary>
+    public static void Observe(Observation observation)
+    {
+        ArgumentNullException.ThrowIfNull(observation);
+        Push(observation);
+    }
+
+    /// <summary>
+    /// Runs a collection for an instrument created on <see cref="Meter"/> outside this class: under the collection lock,
+    /// every observation is refreshed (<see cref="Observation.Update"/>), then <paramref name="measure"/> adds the
+    /// measurements. The callback of an observable instrument returns what this returns.
+    /// </summary>
+    public static List<Measurement<T>> Collect<T>(Action<List<Measurement<T>>> measure)
+        where T : struct
+    {
+        var measurements = new List<Measurement<T>>();
+        lock (Gate)
+        {
+            Interlocked.Exchange(ref _refreshPending, 0);
+            Refresh();
+            measure(measurements);
+        }
+
+        // A departure announced while this collection held the gate, after its refresh.
+        RefreshIfPending();
+        return measurements;
+    }
+
     private static ChannelTally TallyOf(string path, Metadata metadata) =>
         Channels.GetOrAdd(System.IO.Path.GetFullPath(path), static (key, metadata) => new ChannelTally(key, metadata), metadata);
 
     private static void Push(Observation observation)
     {
-        observation.Tally.AddObserver();
+        observation.Joined();
         Observation? head;
         do
         {
@@ -156,13 +189,9 @@ internal static class ChannelMeter
 
     /// <summary>Refreshes every tally, then turns each into measurements with <paramref name="measure"/>.</summary>
     private static List<Measurement<T>> Collect<T>(Action<ChannelTally, List<Measurement<T>>> measure)
-        where T : struct
-    {
-        var measurements = new List<Measurement<T>>();
-        lock (Gate)
+        where T : struct =>
+        Collect<T>(measurements =>
         {
-            Interlocked.Exchange(ref _refreshPending, 0);
-            Refresh();
             foreach (ChannelTally tally in Channels.Values)
             {
                 if (tally.IsReported)
@@ -170,12 +199,7 @@ internal static class ChannelMeter
                     measure(tally, measurements);
                 }
             }
-        }
-
-        // A departure announced while this collection held the gate, after its refresh.
-        RefreshIfPending();
-        return measurements;
-    }
+        });
 
     /// <summary>
     /// Refreshes while a departure is pending and the gate is free. Whoever sets the flag and finds the gate taken leaves

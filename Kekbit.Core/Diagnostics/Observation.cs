@@ -7,18 +7,34 @@ namespace Kekbit.Core.Diagnostics;
 /// <remarks>
 /// This is the hook for later sources of metrics (journal segments and rolls, replication lag): a subclass that
 /// adds what it sees to its channel's <see cref="ChannelTally"/> in <see cref="Refresh"/>, plus the instruments that
-/// report it in <see cref="ChannelMeter"/>. Every method but the constructor runs under <see cref="ChannelMeter"/>'s
+/// report it in <see cref="ChannelMeter"/>; or, for a source that is not one channel, a subclass made with the
+/// parameterless constructor that keeps its own tally, pushed with <see cref="ChannelMeter.Observe(Observation)"/>, and
+/// instruments created on <see cref="ChannelMeter.Meter"/> that collect through <see cref="ChannelMeter.Collect{T}(Action{List{System.Diagnostics.Metrics.Measurement{T}}})"/>. Every method but the constructor runs under <see cref="ChannelMeter"/>'s
 /// collection lock, on a collecting thread, never on the observed object's own thread.
 /// </remarks>
-internal abstract class Observation(ChannelTally tally)
+internal abstract class Observation
 {
+    private readonly ChannelTally? _tally;
+    private bool _departed;
+
+    /// <summary>An observation of one channel's writer or reader, adding to <paramref name="tally"/>.</summary>
+    protected Observation(ChannelTally tally) => _tally = tally;
+
+    /// <summary>
+    /// An observation that adds to no channel's tally (a journal, a replicator): it keeps its own tally, refreshed in
+    /// <see cref="Refresh"/>, and its instruments collect through <see cref="ChannelMeter.Collect{T}(Action{List{System.Diagnostics.Metrics.Measurement{T}}})"/>.
+    /// </summary>
+    protected Observation() => _tally = null;
+
     /// <summary>The next (older) node; written by a pusher before the node is published, later only under the collection lock.</summary>
     public Observation? Next;
 
     /// <summary>The channel this object reads or writes.</summary>
-    public ChannelTally Tally { get; } = tally;
+    /// <exception cref="InvalidOperationException">The observation adds to no channel's tally.</exception>
+    public ChannelTally Tally => _tally ?? throw new InvalidOperationException("this observation adds to no channel's tally");
 
-    private bool _departed;
+    /// <summary>Counts the observation on its channel, if it has one; called once, when it joins the list.</summary>
+    public void Joined() => _tally?.AddObserver();
 
     /// <summary>
     /// Reads the object's counters into its tally. Returns false once the object is gone (disposed or collected):
@@ -37,7 +53,7 @@ internal abstract class Observation(ChannelTally tally)
         }
 
         _departed = true;
-        Tally.RemoveObserver();
+        _tally?.RemoveObserver();
         return false;
     }
 
