@@ -65,7 +65,7 @@ internal static class ReplicationBench
                 pushes.Add(push);
                 ratios.Add(push / peer);
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{size} B round {round + 1}: peer {peer:N0} msg/s, push {push:N0} msg/s, push / peer {push / peer:P0}; client CPU per message: peer {peerRun.ClientCpuUs:N1} us, push {pushRun.ClientCpuUs:N1} us; nats-server CPU per message: peer {peerRun.ServerCpuUs:N1} us, push {pushRun.ServerCpuUs:N1} us (load {LoadAverage()})"));
+                    $"{size} B round {round + 1}: peer {peer:N0} msg/s, push {push:N0} msg/s, push / peer {push / peer:P0}; client CPU per message: peer {peerRun.ClientCpuUs:N1} us, push {pushRun.ClientCpuUs:N1} us; nats-server CPU per message: peer {peerRun.ServerCpuUs:N1} us, push {pushRun.ServerCpuUs:N1} us; allocated per message (whole process): peer {peerRun.AllocatedBytes:N0} B, push {pushRun.AllocatedBytes:N0} B (load {LoadAverage()})"));
             }
 
             (double p50, double p99) = LatencyAsync(size, latencySamples).GetAwaiter().GetResult();
@@ -86,18 +86,19 @@ internal static class ReplicationBench
     }
 
     /// <summary>One timed run: messages per second, and CPU microseconds per message of this process (the client) and of nats-server.</summary>
-    private readonly record struct Timed(double Rate, double ClientCpuUs, double ServerCpuUs);
+    private readonly record struct Timed(double Rate, double ClientCpuUs, double ServerCpuUs, double AllocatedBytes);
 
     /// <summary>Wall clock plus the CPU time of this process and of the server: CPU per message does not depend on what else the shared machine runs.</summary>
-    private readonly record struct CpuClock(NatsServer Server, long Started, TimeSpan Client, TimeSpan ServerCpu)
+    private readonly record struct CpuClock(NatsServer Server, long Started, TimeSpan Client, TimeSpan ServerCpu, long Allocated)
     {
         public static CpuClock Start(NatsServer server) =>
-            new(server, Stopwatch.GetTimestamp(), Process.GetCurrentProcess().TotalProcessorTime, server.ProcessorTime);
+            new(server, Stopwatch.GetTimestamp(), Process.GetCurrentProcess().TotalProcessorTime, server.ProcessorTime, GC.GetTotalAllocatedBytes(precise: true));
 
         public Timed Stop(long count) => new(
             count / Stopwatch.GetElapsedTime(Started).TotalSeconds,
             (Process.GetCurrentProcess().TotalProcessorTime - Client).TotalMicroseconds / count,
-            (Server.ProcessorTime - ServerCpu).TotalMicroseconds / count);
+            (Server.ProcessorTime - ServerCpu).TotalMicroseconds / count,
+            (double)(GC.GetTotalAllocatedBytes(precise: true) - Allocated) / count);
     }
 
     private static double Median(List<double> values)
