@@ -108,7 +108,7 @@ internal sealed class PublishWindow : IAsyncDisposable
         {
             _journalId = journalId;
             string id = journalId.ToString("N");
-            _msgIdPrefix = id + ":";
+            _msgIdPrefix = id + ":"; // Nats-Msg-Id = journal id (32 hex digits), ':', journal sequence
             _headers[ReplicationHeaders.JournalId] = id;
         }
 
