@@ -139,11 +139,31 @@ public sealed class NatsPushReplicator : BackgroundService, IReplicationLagSourc
         _run.Connected(nats);
         await ConnectAsync(nats, cancellationToken).ConfigureAwait(false);
         var js = new NatsJSContext(nats);
-        await EnsureStreamAsync(js, cancellationToken).ConfigureAwait(false);
-
+        bool streamChecked = false;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (!streamChecked)
+            {
+                // Before the cursor exists (a missing stream leaves nothing behind), and retried like a publish: a timeout
+                // or a server restart while looking the stream up is transient.
+                try
+                {
+                    await EnsureStreamAsync(js, cancellationToken).ConfigureAwait(false);
+                    streamChecked = true;
+                }
+                catch (Exception e) when (e is not ReplicationException && NatsFailures.IsTransient(e) && !cancellationToken.IsCancellationRequested)
+                {
+                    if (NatsFailures.IsAuthentication(e))
+                    {
+                        throw NatsFailures.Connect(e, connection.DisplayUrl);
+                    }
+
+                    await _run.RetryAfterAsync(e, "Looking up", connection.DisplayUrl, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+            }
+
             JournalReader reader;
             try
             {
