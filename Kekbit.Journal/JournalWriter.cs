@@ -114,7 +114,7 @@ public sealed class JournalWriter : IWriter
             ?? throw new JournalException(JournalError.WriterActive, lockPath, "another writer has this journal open; a journal has one writer at a time");
         try
         {
-            (Guid journalId, long segment, long nextSequence) = Recover(folder);
+            (Guid journalId, long segment, long nextSequence) = Recover(folder, options.FirstSequence ?? 0);
             return new JournalWriter(folder, options, writerLock, journalId, segment, nextSequence);
         }
         catch
@@ -482,7 +482,9 @@ public sealed class JournalWriter : IWriter
     /// next and the next sequence number. Runs under the writer lock: no other writer exists, so every creation lock
     /// is stale and every open segment abandoned.
     /// </summary>
-    private static (Guid JournalId, long Segment, long NextSequence) Recover(string folder)
+    /// <param name="folder">The journal's folder.</param>
+    /// <param name="firstSequence">The first sequence of a journal that has no segment header yet (nothing was ever published).</param>
+    private static (Guid JournalId, long Segment, long NextSequence) Recover(string folder, long firstSequence)
     {
         // A creation lock means its creator died before the segment was complete and visible to readers: remove both.
         foreach (string creationLock in Segments.CreationLocks(folder))
@@ -496,7 +498,7 @@ public sealed class JournalWriter : IWriter
         List<long> segments = Segments.List(folder);
         if (segments.Count == 0)
         {
-            return (Guid.NewGuid(), 0, 0);
+            return (Guid.NewGuid(), 0, firstSequence);
         }
 
         // From the newest down: segments without a header (created ahead, never started) are sealed empty so a reader that
@@ -518,7 +520,7 @@ public sealed class JournalWriter : IWriter
         }
 
         // Only empty segments: a journal whose first writer died before its first header. Keep numbering after them.
-        return (Guid.NewGuid(), segments[^1] + 1, 0);
+        return (Guid.NewGuid(), segments[^1] + 1, firstSequence);
     }
 
     private static ShmWriterOptions WithPreTouch(ShmWriterOptions options, bool preTouch) => new()

@@ -65,6 +65,28 @@ public sealed class JournalWriterOptions
     /// </summary>
     public int IndexInterval { get; init; } = 1024;
 
+    /// <summary>
+    /// The sequence number of the first record of a NEW journal: one whose folder holds no segment with a header yet
+    /// (missing, empty, or only segments a writer created ahead and never started). Null (the default) means 0. A journal
+    /// that already has a segment header keeps its numbering and this option is ignored: <see cref="JournalWriter.NextSequence"/>
+    /// says where it continues. For a journal that continues numbering from elsewhere, such as a mirror of a stream whose
+    /// first records were removed. Must lie between 0 and <see cref="MaxFirstSequence"/>.
+    /// </summary>
+    public long? FirstSequence { get => _firstSequence; init => _firstSequence = value; }
+
+    private long? _firstSequence;
+
+    /// <summary>A copy of these options with <see cref="FirstSequence"/> set (a mirror numbering a new journal after its source).</summary>
+    internal JournalWriterOptions WithFirstSequence(long firstSequence)
+    {
+        var copy = (JournalWriterOptions)MemberwiseClone();
+        copy._firstSequence = firstSequence;
+        return copy;
+    }
+
+    /// <summary>The largest <see cref="FirstSequence"/> accepted (2^62): room for more records than a journal can ever hold.</summary>
+    public const long MaxFirstSequence = 1L << 62;
+
     /// <summary>Checks the options.</summary>
     internal void Validate()
     {
@@ -91,6 +113,11 @@ public sealed class JournalWriterOptions
         if (IndexInterval < 0)
         {
             throw new ArgumentOutOfRangeException(nameof(IndexInterval), IndexInterval, "the index interval cannot be negative (0 keeps no index)");
+        }
+
+        if (FirstSequence is long first && (first < 0 || first > MaxFirstSequence))
+        {
+            throw new ArgumentOutOfRangeException(nameof(FirstSequence), first, $"the first sequence must lie between 0 and {MaxFirstSequence}");
         }
 
         if (SegmentTimeout <= TimeSpan.Zero)

@@ -60,7 +60,7 @@ public sealed class BadInputTests
         string mirrorFolder = Path.Combine(root.Path, "mirror");
         using var wrongStream = new NatsPushReplicator(Push(server, origin, "nope") with { CreateStream = false });
         Assert.Equal(ReplicationError.StreamNotFound, (await FailsAsync(wrongStream)).Error);
-        using var wrongMirror = new NatsMirrorReplicator(new NatsMirrorOptions { JournalFolder = mirrorFolder, Stream = "nope", Connection = new NatsConnectionOptions { Url = server.Url } });
+        using var wrongMirror = new NatsMirrorReplicator(new NatsMirrorOptions { JournalFolder = mirrorFolder, Stream = "nope", WaitForStream = false, Connection = new NatsConnectionOptions { Url = server.Url } });
         Assert.Equal(ReplicationError.StreamNotFound, (await FailsAsync(wrongMirror)).Error);
 
         var nowhere = new NatsConnectionOptions { Url = $"nats://127.0.0.1:{NatsServer.FreePort()}", ConnectTimeout = TimeSpan.FromMilliseconds(200) };

@@ -11,8 +11,20 @@ public sealed record NatsMirrorOptions
     /// <summary>The JetStream stream to consume (written by <see cref="NatsPushReplicator"/>).</summary>
     public required string Stream { get; init; }
 
-    /// <summary>Options of the mirror journal's writer (segment size, retention…); null for the defaults.</summary>
+    /// <summary>
+    /// Options of the mirror journal's writer (segment size, retention…); null for the defaults. A new mirror journal is
+    /// numbered like the origin from the stream's first message (which need not be origin sequence 0); set
+    /// <see cref="JournalWriterOptions.FirstSequence"/> to start a new mirror at a later origin sequence instead (a
+    /// stream that no longer holds it is <see cref="ReplicationError.StartSequenceMismatch"/>).
+    /// </summary>
     public JournalWriterOptions? WriterOptions { get; init; }
+
+    /// <summary>
+    /// When the stream does not exist: true (the default) waits for it to be created, looking again with the backoff
+    /// (<see cref="InitialBackoff"/> doubling to <see cref="MaxBackoff"/>) and saying so in
+    /// <see cref="ReplicationStatus.IsWaitingForStream"/>; false stops at once with <see cref="ReplicationError.StreamNotFound"/>.
+    /// </summary>
+    public bool WaitForStream { get; init; } = true;
 
     /// <summary>How often the mirror journal is flushed to disk (msync) while records flow; a process kill loses nothing either way.</summary>
     public TimeSpan FlushInterval { get; init; } = TimeSpan.FromSeconds(1);

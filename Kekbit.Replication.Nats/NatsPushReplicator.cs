@@ -1,6 +1,7 @@
 using System.Globalization;
 using Kekbit.Core;
 using Kekbit.Journal;
+using Kekbit.Replication.Nats.Diagnostics;
 using Kekbit.Replication.Nats.Internal;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -21,7 +22,7 @@ namespace Kekbit.Replication.Nats;
 /// journal's writer is never slowed. A hosted service: <see cref="BackgroundService.StartAsync"/> starts it,
 /// <see cref="BackgroundService.StopAsync"/> stops it after committing the cursor.
 /// </summary>
-public sealed class NatsPushReplicator : BackgroundService
+public sealed class NatsPushReplicator : BackgroundService, IReplicationLagSource
 {
     private readonly NatsPushOptions _options;
     private readonly ILogger _logger;
@@ -39,7 +40,7 @@ public sealed class NatsPushReplicator : BackgroundService
         _options = options;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _caughtUpTicks = Environment.TickCount64;
-        _run = new ReplicatorRun(_logger, options.JournalFolder, options.Stream, options.MaxRetries, options.InitialBackoff, options.MaxBackoff);
+        _run = new ReplicatorRun(this, "push", _logger, options.JournalFolder, options.Stream, options.MaxRetries, options.InitialBackoff, options.MaxBackoff);
     }
 
     /// <summary>The progress now: the last journal sequence the stream acknowledged, and the lag behind the journal's end.</summary>
@@ -138,11 +139,31 @@ public sealed class NatsPushReplicator : BackgroundService
         _run.Connected(nats);
         await ConnectAsync(nats, cancellationToken).ConfigureAwait(false);
         var js = new NatsJSContext(nats);
-        await EnsureStreamAsync(js, cancellationToken).ConfigureAwait(false);
-
+        bool streamChecked = false;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (!streamChecked)
+            {
+                // Before the cursor exists (a missing stream leaves nothing behind), and retried like a publish: a timeout
+                // or a server restart while looking the stream up is transient.
+                try
+                {
+                    await EnsureStreamAsync(js, cancellationToken).ConfigureAwait(false);
+                    streamChecked = true;
+                }
+                catch (Exception e) when (e is not ReplicationException && NatsFailures.IsTransient(e) && !cancellationToken.IsCancellationRequested)
+                {
+                    if (NatsFailures.IsAuthentication(e))
+                    {
+                        throw NatsFailures.Connect(e, connection.DisplayUrl);
+                    }
+
+                    await _run.RetryAfterAsync(e, "Looking up", connection.DisplayUrl, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+            }
+
             JournalReader reader;
             try
             {
@@ -159,7 +180,7 @@ public sealed class NatsPushReplicator : BackgroundService
                 {
                     (ulong streamLast, long next) = await ReconcileAsync(js, reader, cancellationToken).ConfigureAwait(false);
                     Log.Resuming(_logger, _options.Stream, next, streamLast);
-                    await PumpAsync(js, reader, streamLast, next, _run.Progressed, cancellationToken).ConfigureAwait(false);
+                    await PumpAsync(nats, reader, streamLast, next, _run.Progressed, cancellationToken).ConfigureAwait(false);
                     return;
                 }
                 catch (Exception e) when (e is not ReplicationException && NatsFailures.IsTransient(e) && !cancellationToken.IsCancellationRequested)
@@ -275,118 +296,78 @@ public sealed class NatsPushReplicator : BackgroundService
         return (state.LastSeq, next);
     }
 
-    private async Task PumpAsync(NatsJSContext js, JournalReader reader, ulong streamLast, long next, Action progressed, CancellationToken cancellationToken)
+    private async Task PumpAsync(NatsConnection nats, JournalReader reader, ulong streamLast, long next, Action progressed, CancellationToken cancellationToken)
     {
-        string subject = _options.EffectiveSubject;
-        string stream = _options.Stream;
-        var window = new Queue<(NatsJSPublishConcurrentFuture Future, long Sequence, ulong StreamSequence)>(_options.MaxInFlight);
-        ulong expectedLast = streamLast;
         long lastCommit = Environment.TickCount64;
         long commitEvery = (long)_options.CommitInterval.TotalMilliseconds;
-        try
+        await using PublishWindow window = await PublishWindow.OpenAsync(nats, _options.MaxInFlight, _options.EffectiveSubject, _options.Stream, streamLast, cancellationToken)
+            .ConfigureAwait(false);
+        while (true)
         {
-            while (true)
+            ReadResult read = reader.TryRead();
+            if (read.IsRecord)
             {
-                ReadResult read = reader.TryRead();
-                if (read.IsRecord)
+                long sequence = reader.LastSequence;
+                if (next >= 0 && sequence != next)
                 {
-                    long sequence = reader.LastSequence;
-                    if (next >= 0 && sequence != next)
-                    {
-                        throw new ReplicationException(ReplicationError.Diverged,
-                            $"The journal {_options.JournalFolder} gave sequence {sequence} where {next} was expected.");
-                    }
-
-                    next = sequence + 1;
-                    if (window.Count >= _options.MaxInFlight)
-                    {
-                        await CompleteOldestAsync(window, progressed).ConfigureAwait(false);
-                    }
-
-                    byte[] payload = read.Span.ToArray();
-                    Guid journalId = reader.JournalId;
-                    var headers = new NatsHeaders
-                    {
-                        [ReplicationHeaders.JournalId] = journalId.ToString("N"),
-                        [ReplicationHeaders.Sequence] = sequence.ToString(CultureInfo.InvariantCulture),
-                    };
-                    var opts = new NatsJSPubOpts
-                    {
-                        MsgId = ReplicatedMessage.MessageId(journalId, sequence),
-                        ExpectedLastSequence = expectedLast,
-                        ExpectedStream = stream,
-                    };
-                    NatsJSPublishConcurrentFuture future = await js.PublishConcurrentAsync(subject, payload, opts: opts, headers: headers, cancellationToken: cancellationToken)
-                        .ConfigureAwait(false);
-                    expectedLast++;
-                    window.Enqueue((future, sequence, expectedLast));
-                    continue;
+                    throw new ReplicationException(ReplicationError.Diverged,
+                        $"The journal {_options.JournalFolder} gave sequence {sequence} where {next} was expected.");
                 }
 
-                if (read.Status != ReadStatus.Nothing)
+                next = sequence + 1;
+                while (window.IsFull)
                 {
-                    throw new ReplicationException(ReplicationError.JournalFailed,
-                        $"Reading the journal {_options.JournalFolder} stopped: {read.Status} {reader.Fault?.Message}");
+                    await window.WaitForAckAsync(cancellationToken).ConfigureAwait(false);
+                    TakeAcks(window, progressed);
                 }
 
-                // Caught up with the journal: take every acknowledgement, commit, then wait for the writer.
-                while (window.Count > 0)
-                {
-                    await CompleteOldestAsync(window, progressed).ConfigureAwait(false);
-                }
-
-                Interlocked.Exchange(ref _caughtUpTicks, Environment.TickCount64);
-                if (Environment.TickCount64 - lastCommit >= commitEvery)
-                {
-                    reader.Commit();
-                    lastCommit = Environment.TickCount64;
-                }
-
-                if (cancellationToken.IsCancellationRequested)
-                {
-                    reader.Commit();
-                    return;
-                }
-
-                try
-                {
-                    await reader.WaitForDataAsync(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                }
+                // The record is copied before PublishAsync returns; awaiting it keeps the window's buffers single-use.
+                await window.PublishAsync(read.Span, reader.JournalId, sequence, cancellationToken).ConfigureAwait(false);
+                TakeAcks(window, progressed);
+                continue;
             }
-        }
-        finally
-        {
-            // Futures not awaited (a failure): release them; their records are found again by the next reconcile.
-            while (window.TryDequeue(out var pending))
+
+            if (read.Status != ReadStatus.Nothing)
             {
-                await pending.Future.DisposeAsync().ConfigureAwait(false);
+                throw new ReplicationException(ReplicationError.JournalFailed,
+                    $"Reading the journal {_options.JournalFolder} stopped: {read.Status} {reader.Fault?.Message}");
+            }
+
+            // Caught up with the journal: take every acknowledgement, commit, then wait for the writer.
+            while (window.Count > 0)
+            {
+                await window.WaitForAckAsync(cancellationToken).ConfigureAwait(false);
+                TakeAcks(window, progressed);
+            }
+
+            Interlocked.Exchange(ref _caughtUpTicks, Environment.TickCount64);
+            if (Environment.TickCount64 - lastCommit >= commitEvery)
+            {
+                reader.Commit();
+                lastCommit = Environment.TickCount64;
+            }
+
+            if (cancellationToken.IsCancellationRequested)
+            {
+                reader.Commit();
+                return;
+            }
+
+            try
+            {
+                await reader.WaitForDataAsync(TimeSpan.FromMilliseconds(100), cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
             }
         }
     }
 
-    private async ValueTask CompleteOldestAsync(Queue<(NatsJSPublishConcurrentFuture Future, long Sequence, ulong StreamSequence)> window, Action progressed)
+    private void TakeAcks(PublishWindow window, Action progressed)
     {
-        (NatsJSPublishConcurrentFuture future, long sequence, _) = window.Dequeue();
-        await using (future.ConfigureAwait(false))
+        if (window.TakeAcks())
         {
-            PubAckResponse ack = await future.GetResponseAsync().ConfigureAwait(false);
-            if (ack.Error is { } error)
-            {
-                if (error.ErrCode == NatsFailures.WrongLastSequence)
-                {
-                    // Either an earlier publish of ours was lost (recover from the stream's end) or someone else wrote to
-                    // the stream (the reconcile finds a foreign or other journal's message and stops).
-                    throw new NatsJSApiException(error);
-                }
-
-                throw new ReplicationException(ReplicationError.PublishRejected,
-                    $"Stream '{_options.Stream}' rejected journal sequence {sequence}: {error.Description} ({error.ErrCode})", new NatsJSApiException(error));
-            }
-
-            Interlocked.Exchange(ref _lastAcked, sequence);
+            Interlocked.Exchange(ref _lastAcked, window.LastAcked);
             progressed();
         }
     }

@@ -18,7 +18,7 @@ public enum ReplicationError
     /// <summary>The stream and the journal disagree (another journal's records, a stream behind the journal's cursor, a gap): nothing is published or written.</summary>
     Diverged = 4,
 
-    /// <summary>The mirror would need to start at an origin sequence other than the one its empty journal starts at.</summary>
+    /// <summary>A new mirror journal was asked to start (<c>JournalWriterOptions.FirstSequence</c>) at an origin sequence the stream no longer holds.</summary>
     StartSequenceMismatch = 5,
 
     /// <summary>The server rejected a publish for a reason retrying cannot fix (see the inner exception).</summary>

@@ -24,6 +24,9 @@ public sealed record ReplicationStatus
     /// <summary>How many times replication recovered from a server or connection failure.</summary>
     public long Recoveries { get; init; }
 
+    /// <summary>Whether the mirror is waiting for its stream to be created (<see cref="NatsMirrorOptions.WaitForStream"/>); always false for a push.</summary>
+    public bool IsWaitingForStream { get; init; }
+
     /// <summary>The failure that stopped the replicator, or null.</summary>
     public ReplicationException? Fault { get; init; }
 }

@@ -27,6 +27,9 @@ public sealed class NatsServer : IAsyncDisposable
 
     public string Url => $"nats://127.0.0.1:{Port}";
 
+    /// <summary>The CPU time the running server process used so far (user and system); zero when it is not running.</summary>
+    public TimeSpan ProcessorTime => _process is { HasExited: false } process ? process.TotalProcessorTime : TimeSpan.Zero;
+
     /// <summary>Starts a server; throws (failing the test) if nats-server is missing or does not listen within 20 s.</summary>
     public static async Task<NatsServer> StartAsync(string? user = null, string? password = null)
     {

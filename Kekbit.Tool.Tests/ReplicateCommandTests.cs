@@ -48,6 +48,10 @@ public sealed class ReplicateCommandTests
         Assert.Equal(3, missing.ExitCode);
         Assert.Single(missing.ErrorLines);
 
+        ToolRun noStream = ToolRun.InProcess("replicate", "mirror", Path.Combine(root.Path, "mirror"), "--stream", "nope", "--url", server.Url, "--no-wait");
+        Assert.Equal(3, noStream.ExitCode);
+        Assert.False(Directory.Exists(Path.Combine(root.Path, "mirror")));
+
         ToolRun unreachable = ToolRun.InProcess("replicate", "mirror", Path.Combine(root.Path, "mirror"), "--stream", "orders",
             "--url", $"nats://127.0.0.1:{NatsServer.FreePort()}", "--password", "secret-word");
         Assert.Equal(3, unreachable.ExitCode);

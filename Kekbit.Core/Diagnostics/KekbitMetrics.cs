@@ -94,4 +94,27 @@ public static class KekbitMetrics
 
     /// <summary>The tag naming a journal's durable cursor.</summary>
     public const string JournalCursorTag = "kekbit.journal.cursor";
+
+    // ---- Replication (Kekbit.Replication.Nats): lag of the push replicators and mirrors this process runs ----
+
+    /// <summary>
+    /// Records a replicator of this process has not replicated yet (gauge, <c>{record}</c>, tags
+    /// <see cref="ReplicationKindTag"/>, <see cref="ReplicationStreamTag"/> and <see cref="JournalPathTag"/>, naming the
+    /// local journal: the origin of a push, the mirror journal of a mirror): for a push, the journal's records the stream
+    /// has not acknowledged; for a mirror, the stream's messages not yet in the mirror journal. Reported while the
+    /// replicator runs.
+    /// </summary>
+    public const string ReplicationLag = "kekbit.replication.lag";
+
+    /// <summary>
+    /// How long a replicator of this process has been behind: the time since it last had nothing left to replicate, zero
+    /// when caught up (gauge, <c>s</c>, the tags of <see cref="ReplicationLag"/>). Reported while the replicator runs.
+    /// </summary>
+    public const string ReplicationLagTime = "kekbit.replication.lag.time";
+
+    /// <summary>The tag naming a replicator's kind: <c>push</c> or <c>mirror</c>.</summary>
+    public const string ReplicationKindTag = "kekbit.replication.kind";
+
+    /// <summary>The tag naming a replicator's JetStream stream.</summary>
+    public const string ReplicationStreamTag = "kekbit.replication.stream";
 }

@@ -16,4 +16,10 @@ internal static partial class Log
 
     [LoggerMessage(4, LogLevel.Information, "Replication with stream {Stream} resumes at journal sequence {Next} (stream sequence {StreamSequence})")]
     public static partial void Resuming(ILogger logger, string stream, long next, ulong streamSequence);
+
+    [LoggerMessage(5, LogLevel.Warning, "Stream {Stream} does not exist yet: the mirror waits for it")]
+    public static partial void WaitingForStream(ILogger logger, string stream);
+
+    [LoggerMessage(6, LogLevel.Information, "Stream {Stream} exists now: the mirror starts")]
+    public static partial void StreamAppeared(ILogger logger, string stream);
 }

@@ -7,9 +7,6 @@ namespace Kekbit.Replication.Nats.Internal;
 /// <summary>The Kekbit headers of one stream message: the origin journal and the record's sequence.</summary>
 internal readonly record struct ReplicatedMessage(Guid JournalId, long Sequence)
 {
-    public static string MessageId(Guid journalId, long sequence) =>
-        journalId.ToString("N") + ":" + sequence.ToString(CultureInfo.InvariantCulture);
-
     public static bool TryParse(NatsHeaders? headers, out ReplicatedMessage message)
     {
         message = default;

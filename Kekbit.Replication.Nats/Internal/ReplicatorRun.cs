@@ -1,3 +1,4 @@
+using Kekbit.Replication.Nats.Diagnostics;
 using Microsoft.Extensions.Logging;
 using NATS.Client.Core;
 
@@ -6,9 +7,10 @@ namespace Kekbit.Replication.Nats.Internal;
 /// <summary>
 /// What a push replicator and a mirror share about their run: whether it is running, its connection, its fault, how
 /// often it recovered, and the retry budget of consecutive failures (reset when a message gets through). Status is
-/// read from other threads, hence the explicit volatile and interlocked accesses.
+/// read from other threads, hence the explicit volatile and interlocked accesses. While it runs, the replicator
+/// (<paramref name="source"/>, of kind <paramref name="kind"/>) is observed by the lag gauges if someone listens.
 /// </summary>
-internal sealed class ReplicatorRun(ILogger logger, string journalFolder, string stream, int maxRetries, TimeSpan initialBackoff, TimeSpan maxBackoff)
+internal sealed class ReplicatorRun(IReplicationLagSource source, string kind, ILogger logger, string journalFolder, string stream, int maxRetries, TimeSpan initialBackoff, TimeSpan maxBackoff)
 {
     private int _running;
     private NatsConnection? _connection;
@@ -35,6 +37,7 @@ internal sealed class ReplicatorRun(ILogger logger, string journalFolder, string
     {
         Volatile.Write(ref _failures, 0);
         Volatile.Write(ref _running, 1);
+        ReplicationObservation? observation = ReplicationMeter.Observe(source, kind, stream, journalFolder);
         try
         {
             await run(stoppingToken).ConfigureAwait(false);
@@ -52,6 +55,7 @@ internal sealed class ReplicatorRun(ILogger logger, string journalFolder, string
         {
             Volatile.Write(ref _running, 0);
             Volatile.Write(ref _connection, null);
+            ReplicationMeter.Stopped(observation);
         }
     }
 

@@ -85,13 +85,15 @@ internal static class ReplicateCommand
     {
         var folder = CommonArguments.Folder("journal", "The mirror journal folder (created when missing).");
         var stream = StreamOption();
+        var noWait = new Option<bool>("--no-wait") { Description = "Stop at once (exit 3) when the stream does not exist, instead of waiting for it to be created." };
         var connection = Connection();
-        var command = new Command("mirror", "Consume a stream into a local journal that keeps the origin's sequence numbers, until interrupted; resumes from its own end.") { folder, stream };
+        var command = new Command("mirror", "Consume a stream into a local journal that keeps the origin's sequence numbers, until interrupted; resumes from its own end.") { folder, stream, noWait };
         connection.AddTo(command);
         CommandRunner.SetBody(command, console, (parse, token) => RunService(console, new NatsMirrorReplicator(new NatsMirrorOptions
         {
             JournalFolder = parse.GetValue(folder)!,
             Stream = parse.GetValue(stream)!,
+            WaitForStream = !parse.GetValue(noWait),
             Connection = connection.Read(parse),
         }), s => s.GetStatus(), token));
         return command;
