@@ -95,9 +95,7 @@ internal static class AsyncWaitWorkloads
         using Process writer = SelfProcess.Start("latency-writer", scratch.Path, channelId.ToString(CultureInfo.InvariantCulture), count.ToString(CultureInfo.InvariantCulture), rate.ToString(CultureInfo.InvariantCulture));
         SelfProcess.ExpectLine(writer, "READY");
         using ShmReader reader = await ShmReader.OpenWhenReadyAsync(scratch.Path, channelId, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
-        var histogram = new LongHistogram(TimeSpan.FromSeconds(100).Ticks * 100, 3);
-        long warmup = count / 10;
-        long seen = 0;
+        var stamps = new LatencyStamps(warmup: count / 10);
         long lookWakeupsBefore = DoorbellWaiterThread.WakeupsByLook;
         await writer.StandardInput.WriteLineAsync("GO").ConfigureAwait(false);
         await writer.StandardInput.FlushAsync().ConfigureAwait(false);
@@ -106,13 +104,7 @@ internal static class AsyncWaitWorkloads
             ReadResult result = reader.TryRead();
             if (result.IsRecord)
             {
-                long now = Stopwatch.GetTimestamp();
-                long due = BitConverter.ToInt64(result.Span);
-                if (seen++ >= warmup)
-                {
-                    histogram.RecordValue((long)(Math.Max(0, now - due) * 1e9 / Stopwatch.Frequency));
-                }
-
+                stamps.Record(result.Span);
                 continue;
             }
 
@@ -126,7 +118,7 @@ internal static class AsyncWaitWorkloads
 
         await writer.WaitForExitAsync().ConfigureAwait(false);
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  ({name}: {DoorbellWaiterThread.WakeupsByLook - lookWakeupsBefore} waits completed by a periodic look, not a ring)"));
-        return LatencyWorkloads.Summarise(name, histogram);
+        return stamps.Summarise(name);
     }
 
     /// <summary>Starts a child that awaits <paramref name="channels"/> empty channels for <paramref name="duration"/>; returns its CPU, wall time and threads.</summary>

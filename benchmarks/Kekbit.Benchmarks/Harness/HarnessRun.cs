@@ -20,7 +20,7 @@ internal static class HarnessRun
         ["FasterLog"] = "Microsoft.FASTER.Core 2.6.5: " + Peers.FasterLogPeer.Settings,
         ["System.Threading.Channels"] = "bounded(1024) and unbounded, SingleReader and SingleWriter, carrying ReadOnlyMemory<byte> views of one array (no copy), read with ReadAllAsync",
         ["Unix domain socket"] = "SOCK_STREAM between two processes: one send per record, blocking receives (64 KiB buffer for throughput, one record for latency)",
-        ["latency"] = "a writer process paces 32-byte records at the given rate and stamps each with its due time (no coordinated omission); this process records arrival minus due time in HdrHistogram; the first 10% are warm-up",
+        ["latency"] = "a writer process paces 32-byte records at the given rate and stamps each with its due time (no coordinated omission) and its publish time; this process records arrival minus due time in HdrHistogram (the main columns), and arrival minus publish time (the 'from publish' columns: without the pacing writer's own lateness when the scheduler wakes it late); the first 10% are warm-up",
         ["futex floor"] = "a raw futex ping-pong between two processes over a shared mapping: half a round trip, the least any wake-up across processes costs here",
     };
 

@@ -11,15 +11,24 @@ namespace Kekbit.Benchmarks.Harness;
 
 /// <summary>
 /// One-way latency across processes at a fixed rate: a writer process stamps each 32-byte record with the
-/// time it was due (so a stall delays every later record's latency: no coordinated omission), the reader
-/// (this process) records arrival minus due time in an HdrHistogram. The same for a Unix domain socket.
+/// time it was due (so a stall delays every later record's latency: no coordinated omission) and the time it published
+/// it, the reader (this process) records arrival minus due time, and arrival minus publish time, in HdrHistograms (see
+/// <see cref="LatencyStamps"/>). The same for a Unix domain socket.
 /// </summary>
 internal static class LatencyWorkloads
 {
     public const int PayloadSize = 32;
 
-    /// <summary>A latency distribution: the summary percentiles in nanoseconds, and the curve (percentile, nanoseconds) the plots draw.</summary>
-    public sealed record Result(string Transport, long Count, double P50, double P99, double P999, double P9999, double Max, IReadOnlyList<(double Percentile, double Nanos)> Distribution);
+    /// <summary>
+    /// A latency distribution: the summary percentiles in nanoseconds (from each record's due time), the curve (percentile,
+    /// nanoseconds) the plots draw, and, where the writer stamped it, the percentiles from its publish time instead: the
+    /// difference is the pacing writer's own lateness (a writer woken late by the scheduler publishes late).
+    /// </summary>
+    public sealed record Result(string Transport, long Count, double P50, double P99, double P999, double P9999, double Max, IReadOnlyList<(double Percentile, double Nanos)> Distribution)
+    {
+        /// <summary>Arrival minus publish time, p50 / p99 / p99.9 in nanoseconds; null where the writer does not stamp it.</summary>
+        public (double P50, double P99, double P999)? FromPublish { get; init; }
+    }
 
     /// <summary>The percentiles of each distribution's curve.</summary>
     private static readonly double[] CurvePercentiles = [0, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 99.995, 99.999];
@@ -35,9 +44,7 @@ internal static class LatencyWorkloads
         using Process writer = SelfProcess.Start("latency-writer", scratch.Path, channelId.ToString(CultureInfo.InvariantCulture), count.ToString(CultureInfo.InvariantCulture), rate.ToString(CultureInfo.InvariantCulture));
         SelfProcess.ExpectLine(writer, "READY");
         using ShmReader reader = ShmReader.OpenWhenReady(scratch.Path, channelId, TimeSpan.FromSeconds(30));
-        var histogram = new LongHistogram(TimeSpan.FromSeconds(100).Ticks * 100, 3);
-        long warmup = count / 10;
-        long seen = 0;
+        var stamps = new LatencyStamps(warmup: count / 10);
         writer.StandardInput.WriteLine("GO");
         writer.StandardInput.Flush();
         while (true)
@@ -45,13 +52,7 @@ internal static class LatencyWorkloads
             ReadResult result = reader.TryRead();
             if (result.IsRecord)
             {
-                long now = Stopwatch.GetTimestamp();
-                long due = BitConverter.ToInt64(result.Span);
-                if (seen++ >= warmup)
-                {
-                    histogram.RecordValue((long)TicksToNanos(Math.Max(0, now - due)));
-                }
-
+                stamps.Record(result.Span);
                 idle?.Reset();
                 continue;
             }
@@ -78,7 +79,7 @@ internal static class LatencyWorkloads
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  ({name}: {reader.DoorbellSleeps} doorbell sleeps, {reader.TimeoutWakeups} woken only by their timeout with a record waiting)"));
         }
 
-        return Summarise(name, histogram);
+        return stamps.Summarise(name);
     }
 
     /// <summary>
@@ -91,17 +92,8 @@ internal static class LatencyWorkloads
         using Process writer = SelfProcess.Start("latency-writer", scratch.Path, channelId.ToString(CultureInfo.InvariantCulture), count.ToString(CultureInfo.InvariantCulture), rate.ToString(CultureInfo.InvariantCulture));
         SelfProcess.ExpectLine(writer, "READY");
         ShmReader reader = ShmReader.OpenWhenReady(scratch.Path, channelId, TimeSpan.FromSeconds(30));
-        var histogram = new LongHistogram(TimeSpan.FromSeconds(100).Ticks * 100, 3);
-        long warmup = count / 10;
-        long seen = 0;
-        void Record(ReadOnlySpan<byte> payload)
-        {
-            long now = Stopwatch.GetTimestamp();
-            if (seen++ >= warmup)
-            {
-                histogram.RecordValue((long)TicksToNanos(Math.Max(0, now - BitConverter.ToInt64(payload))));
-            }
-        }
+        var stamps = new LatencyStamps(warmup: count / 10);
+        void Record(ReadOnlySpan<byte> payload) => stamps.Record(payload);
 
         writer.StandardInput.WriteLine("GO");
         writer.StandardInput.Flush();
@@ -128,7 +120,7 @@ internal static class LatencyWorkloads
         }
 
         writer.WaitForExit();
-        return Summarise(name, histogram);
+        return stamps.Summarise(name);
     }
 
     /// <summary>Role of the writer process for <see cref="Kekbit"/>.</summary>
@@ -141,7 +133,7 @@ internal static class LatencyWorkloads
         byte[] payload = new byte[PayloadSize];
         Pacer.Run(count, rate, due =>
         {
-            BitConverter.TryWriteBytes(payload, due);
+            LatencyStamps.Stamp(payload, due);
             writer.Write(payload);
         });
         Console.Error.WriteLine(Pacer.LastSummary);
@@ -157,9 +149,8 @@ internal static class LatencyWorkloads
         listener.Listen(1);
         using Process writer = SelfProcess.Start("uds-writer", path, count.ToString(CultureInfo.InvariantCulture), rate.ToString(CultureInfo.InvariantCulture));
         using Socket connection = listener.Accept();
-        var histogram = new LongHistogram(TimeSpan.FromSeconds(100).Ticks * 100, 3);
+        var stamps = new LatencyStamps(warmup: count / 10);
         byte[] message = new byte[PayloadSize];
-        long warmup = count / 10;
         for (long seen = 0; seen < count; seen++)
         {
             for (int got = 0; got < PayloadSize;)
@@ -173,15 +164,11 @@ internal static class LatencyWorkloads
                 got += n;
             }
 
-            long now = Stopwatch.GetTimestamp();
-            if (seen >= warmup)
-            {
-                histogram.RecordValue((long)TicksToNanos(Math.Max(0, now - BitConverter.ToInt64(message))));
-            }
+            stamps.Record(message);
         }
 
         writer.WaitForExit();
-        return Summarise("Unix domain socket (blocking receive)", histogram);
+        return stamps.Summarise("Unix domain socket (blocking receive)");
     }
 
     /// <summary>Role of the writer process for <see cref="UnixSocket"/>.</summary>
@@ -192,7 +179,7 @@ internal static class LatencyWorkloads
         byte[] message = new byte[PayloadSize];
         Pacer.Run(count, rate, due =>
         {
-            BitConverter.TryWriteBytes(message, due);
+            LatencyStamps.Stamp(message, due);
             socket.Send(message);
         });
         return 0;

@@ -107,13 +107,14 @@ internal sealed class Report
         if (_latency.Count > 0)
         {
             LatencyWorkloads.Result? floor = FutexFloor;
-            text.AppendLine("| one-way latency across processes, 32 B | records | p50 | p99 | p99.9 | p99.99 | max | p50 vs futex floor |");
-            text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+            text.AppendLine("| one-way latency across processes, 32 B | records | p50 | p99 | p99.9 | p99.99 | max | p50 vs futex floor | from publish: p50 | p99 | p99.9 |");
+            text.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
             foreach (LatencyWorkloads.Result r in _latency)
             {
                 string ratio = floor is null || floor.P50 <= 0 ? "" : string.Create(CultureInfo.InvariantCulture, $"{r.P50 / floor.P50:F2}×");
+                string fromPublish = r.FromPublish is { } p ? $"{Ns(p.P50)} | {Ns(p.P99)} | {Ns(p.P999)}" : " | ";
                 text.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {r.Transport} | {r.Count} | {Ns(r.P50)} | {Ns(r.P99)} | {Ns(r.P999)} | {Ns(r.P9999)} | {Ns(r.Max)} | {ratio} |"));
+                    $"| {r.Transport} | {r.Count} | {Ns(r.P50)} | {Ns(r.P99)} | {Ns(r.P999)} | {Ns(r.P9999)} | {Ns(r.Max)} | {ratio} | {fromPublish} |"));
             }
 
             text.AppendLine();
