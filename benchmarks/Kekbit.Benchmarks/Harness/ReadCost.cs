@@ -192,7 +192,7 @@ internal static class ReadCost
     private static long BatchAll(ShmReader reader)
     {
         var poller = new ReaderPoller(reader, new NoOpIdleStrategy());
-        var handler = new Consume();
+        var handler = new ConsumingHandler();
         while (poller.Drain(ref handler) > 0)
         {
         }
@@ -237,19 +237,6 @@ internal static class ReadCost
 
         PayloadSink.Keep(sink);
         return seen;
-    }
-
-    private struct Consume : IRecordHandler
-    {
-        public long Sink;
-        public long Seen;
-
-        public bool OnRecord(in ReadResult record)
-        {
-            Sink += PayloadSink.Consume(record.Span);
-            Seen++;
-            return true;
-        }
     }
 
     private sealed class StrongBox

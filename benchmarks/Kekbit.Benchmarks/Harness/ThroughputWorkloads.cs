@@ -263,20 +263,6 @@ internal sealed class ThroughputWorkloads(TempRoot scratch, int payloadSize, lon
         return m;
     }
 
-    /// <summary>What every throughput reader does with a record (<see cref="PayloadSink"/>), as a batch read's struct handler.</summary>
-    private struct ConsumingHandler : IRecordHandler
-    {
-        public long Sink;
-        public long Seen;
-
-        public bool OnRecord(in ReadResult record)
-        {
-            Sink += PayloadSink.Consume(record.Span);
-            Seen++;
-            return true;
-        }
-    }
-
     public IEnumerable<Measurement> EndToEndThreads()
     {
         ulong channelId;
