@@ -74,10 +74,10 @@ public sealed class SharedMappingTests
         using var root = new TempRoot();
         using ShmWriter writer = NewWriter(root);
         WriteRecords(writer, 10);
-        int before = SharedMapping.Count;
+        string file = StorageLayout.ChannelFile(root.Path, Id);
         ShmReader first = ShmReader.Open(root.Path, Id);
         ShmReader second = ShmReader.Open(root.Path, Id);
-        Assert.Equal(before + 1, SharedMapping.Count);
+        Assert.Equal(2, SharedMapping.UsersOf(file));
         ReadResult kept = (firstGoesFirst ? first : second).TryRead();
         ReadOnlySpan<byte> span = kept.Span;
         ShmReader survivor = firstGoesFirst ? second : first;
@@ -89,12 +89,12 @@ public sealed class SharedMappingTests
         Assert.All(span.ToArray(), b => Assert.Equal(1, b));
         Assert.False(survivor.SharesMapping);
         Assert.Equal(10, ReadAll(survivor));
-        Assert.Equal(before + 1, SharedMapping.Count);
+        Assert.Equal(1, SharedMapping.UsersOf(file));
 
         survivor.Dispose();
 
         // The last one retires the mapping: the span now reads zeros, and nothing stays registered.
-        Assert.Equal(before, SharedMapping.Count);
+        Assert.Equal(0, SharedMapping.UsersOf(file));
         if (Libc.SupportsZeroPlaceholder)
         {
             Assert.All(span.ToArray(), b => Assert.Equal(0, b));

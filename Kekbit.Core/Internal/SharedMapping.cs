@@ -57,15 +57,17 @@ internal sealed unsafe class SharedMapping
         }
     }
 
-    /// <summary>How many files this process maps through shared mappings now (for tests).</summary>
-    internal static int Count
+    /// <summary>
+    /// How many readers of this process hold the registered mapping of the file at <paramref name="path"/> now; 0 when none
+    /// is registered (for tests: a count over every file would see other tests' readers come and go).
+    /// </summary>
+    internal static int UsersOf(string path)
     {
-        get
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        (ulong, ulong)? key = IdentityOf(stream);
+        lock (Gate)
         {
-            lock (Gate)
-            {
-                return Mappings.Count;
-            }
+            return key is { } identity && Mappings.TryGetValue(identity, out SharedMapping? mapping) ? mapping._users : 0;
         }
     }
 
