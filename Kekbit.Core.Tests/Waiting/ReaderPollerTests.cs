@@ -202,7 +202,9 @@ public sealed class ReaderPollerTests
     {
         using var channel = new PollChannel(timeoutMillis: 60_000);
         using ShmReader inner = channel.OpenReader();
-        using var reader = new TimeoutReader(inner, TimeSpan.FromMilliseconds(150));
+        // 1 s, not less: the poller spins and yields before it sleeps, and on a loaded 2-core machine that phase alone
+        // has outlasted 150 ms (the timeout then came before any doorbell sleep).
+        using var reader = new TimeoutReader(inner, TimeSpan.FromSeconds(1));
         var poller = new ReaderPoller(reader);
 
         ReadResult result = poller.Read(Token);
