@@ -211,43 +211,28 @@ public sealed class JournalReader : IWaitableReader
     public bool WaitForData(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         long deadline = Deadline(timeout);
+        bool woke = false;
         while (true)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            cancellationToken.ThrowIfCancellationRequested();
-            if (_fault is not null)
+            switch (NextWaitStep(deadline, woke, cancellationToken, out ShmReader? segment, out TimeSpan pause))
             {
-                return true;
-            }
-
-            if (_reader is { ExhaustedBy: null } reader)
-            {
-                if (!reader.WaitForData(Remaining(deadline), cancellationToken))
-                {
-                    return false;
-                }
-
-                if (!_needHeader)
-                {
+                case WaitStep.Ready:
                     return true;
-                }
+                case WaitStep.TimedOut:
+                    return false;
+                case WaitStep.InSegment:
+                    if (!segment!.WaitForData(Remaining(deadline), cancellationToken))
+                    {
+                        return false;
+                    }
 
-                ReadHeaderIfThere();
-                continue;
+                    woke = true;
+                    break;
+                default:
+                    woke = false;
+                    cancellationToken.WaitHandle.WaitOne(pause);
+                    break;
             }
-
-            if (TryMoveOnForWait())
-            {
-                continue;
-            }
-
-            TimeSpan remaining = Remaining(deadline);
-            if (remaining == TimeSpan.Zero)
-            {
-                return false;
-            }
-
-            cancellationToken.WaitHandle.WaitOne(Min(remaining, SegmentPollInterval));
         }
     }
 
@@ -265,29 +250,80 @@ public sealed class JournalReader : IWaitableReader
     public async ValueTask<bool> WaitForDataAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         long deadline = Deadline(timeout);
+        bool woke = false;
+        while (true)
+        {
+            switch (NextWaitStep(deadline, woke, cancellationToken, out ShmReader? segment, out TimeSpan pause))
+            {
+                case WaitStep.Ready:
+                    return true;
+                case WaitStep.TimedOut:
+                    return false;
+                case WaitStep.InSegment:
+                    if (!await segment!.WaitForDataAsync(Remaining(deadline), cancellationToken).ConfigureAwait(false))
+                    {
+                        return false;
+                    }
+
+                    woke = true;
+                    break;
+                default:
+                    woke = false;
+                    await Task.Delay(pause, cancellationToken).ConfigureAwait(false);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>What <see cref="WaitForData"/> and <see cref="WaitForDataAsync"/> do next; <see cref="NextWaitStep"/> decides.</summary>
+    private enum WaitStep
+    {
+        /// <summary>Return true: something to read (or a fault to report).</summary>
+        Ready,
+
+        /// <summary>Return false: the timeout passed.</summary>
+        TimedOut,
+
+        /// <summary>Wait on the current segment's doorbell, then call again with <c>woke</c> set.</summary>
+        InSegment,
+
+        /// <summary>Between segments: sleep the pause, then call again.</summary>
+        Pause,
+    }
+
+    /// <summary>
+    /// One turn of the wait loops, all but the waiting itself (which is the one thing the blocking and the asynchronous wait
+    /// do differently): after a wake in a segment, true at once unless the segment's header is still to be read; then the
+    /// checks (disposed, cancelled, fault), the current segment, or moving on to the next segment, or the pause before
+    /// looking again.
+    /// </summary>
+    private WaitStep NextWaitStep(long deadline, bool woke, CancellationToken cancellationToken, out ShmReader? segment, out TimeSpan pause)
+    {
+        segment = null;
+        pause = default;
+        if (woke)
+        {
+            if (!_needHeader)
+            {
+                return WaitStep.Ready;
+            }
+
+            ReadHeaderIfThere();
+        }
+
         while (true)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             cancellationToken.ThrowIfCancellationRequested();
             if (_fault is not null)
             {
-                return true;
+                return WaitStep.Ready;
             }
 
             if (_reader is { ExhaustedBy: null } reader)
             {
-                if (!await reader.WaitForDataAsync(Remaining(deadline), cancellationToken).ConfigureAwait(false))
-                {
-                    return false;
-                }
-
-                if (!_needHeader)
-                {
-                    return true;
-                }
-
-                ReadHeaderIfThere();
-                continue;
+                segment = reader;
+                return WaitStep.InSegment;
             }
 
             if (TryMoveOnForWait())
@@ -298,10 +334,11 @@ public sealed class JournalReader : IWaitableReader
             TimeSpan remaining = Remaining(deadline);
             if (remaining == TimeSpan.Zero)
             {
-                return false;
+                return WaitStep.TimedOut;
             }
 
-            await Task.Delay(Min(remaining, SegmentPollInterval), cancellationToken).ConfigureAwait(false);
+            pause = Min(remaining, SegmentPollInterval);
+            return WaitStep.Pause;
         }
     }
 
