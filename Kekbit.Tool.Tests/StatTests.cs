@@ -222,7 +222,12 @@ public sealed class StatTests : IDisposable
 
         string cursorFile = Path.Combine(live, "cursors", "billing.cursor");
         byte[] cursorBefore = File.ReadAllBytes(cursorFile);
+        // The writer creates its next segment ahead in the background: wait until it is there, so that this inspection and
+        // the tool see the same segments.
         JournalInspection inspected = JournalInspection.Inspect(live, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.True(SpinWait.SpinUntil(
+            () => (inspected = JournalInspection.Inspect(live, cancellationToken: TestContext.Current.CancellationToken)).Segments.Count == writer.Segment + 2,
+            TimeSpan.FromSeconds(30)), "the segment created ahead did not appear");
 
         ToolRun run = ToolRun.InProcess("stat", _root.Path, "--once", "--json", "--interval", "0.05");
 
