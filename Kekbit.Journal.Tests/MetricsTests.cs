@@ -36,6 +36,10 @@ public sealed class MetricsTests : IDisposable
             {
             }
 
+            // The writer creates its next segment ahead in the background: wait until it is there, so that the collection
+            // and the listing below see the same segments.
+            Assert.True(SpinWait.SpinUntil(() => Segments.List(folder).Count == writer.Segment + 2, TimeSpan.FromSeconds(30)),
+                "the segment created ahead did not appear");
             metrics.Collect();
             Assert.Equal(writer.Rolls, metrics.Rolls(folder));
             Assert.Equal(Segments.List(folder).Count, metrics.Segments(folder));
@@ -103,6 +107,8 @@ public sealed class MetricsTests : IDisposable
         });
 
         Assert.Equal(0, allocated);
+        Assert.True(SpinWait.SpinUntil(() => Segments.List(writer.Folder).Count == writer.Segment + 2, TimeSpan.FromSeconds(30)),
+            "the segment created ahead did not appear");
         metrics.Collect();
         Assert.Equal(0, metrics.Rolls(writer.Folder));
         Assert.Equal(Segments.List(writer.Folder).Count, metrics.Segments(writer.Folder));

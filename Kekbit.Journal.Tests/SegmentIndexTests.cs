@@ -255,6 +255,8 @@ public sealed class SegmentIndexTests
         {
             WriteValues(writer, 1000, 1000);
             Assert.True(Segments.List(folder).Count > before.Count);
+            // The segment created ahead appears in the background: compare once it is there.
+            Assert.True(SpinWait.SpinUntil(() => Fresh().Count == writer.Segment + 2, TimeSpan.FromSeconds(30)), "the segment created ahead did not appear");
             Assert.Equal(Fresh(), Segments.List(folder));
         }
 
