@@ -7,6 +7,8 @@ namespace Kekbit.Core.Tests;
 /// <summary>
 /// Issue 10, point 6: a payload read after its reader is disposed is never a crash. Spans taken before the
 /// dispose read the retired range; span requests after it throw; the file itself is released at once.
+/// Each test closes its writer before opening readers: a reader beside a live writer of this process reads through the
+/// writer's mapping (see SharedMappingTests), so only without one does a reader map, and retire, a range of its own.
 /// </summary>
 public sealed class ReaderLifetimeTests
 {
@@ -18,8 +20,7 @@ public sealed class ReaderLifetimeTests
     public void A_span_taken_before_dispose_reads_zeros_after_it_and_new_span_requests_throw()
     {
         using var root = new TempRoot();
-        using var writer = ShmWriter.Create(root.Path, Small());
-        writer.Write("payload bytes"u8);
+        WriteAndClose(root, writer => writer.Write("payload bytes"u8));
         var reader = ShmReader.Open(root.Path, 42);
         ReadResult record = reader.TryRead();
         ReadOnlySpan<byte> span = record.Span;
@@ -49,8 +50,7 @@ public sealed class ReaderLifetimeTests
     public void A_pinned_payload_stays_readable_after_dispose()
     {
         using var root = new TempRoot();
-        using var writer = ShmWriter.Create(root.Path, Small());
-        writer.Write(new byte[100]); // zeros whether the range is retired to zeros or kept
+        WriteAndClose(root, writer => writer.Write(new byte[100])); // zeros whether the range is retired to zeros or kept
         var reader = ShmReader.Open(root.Path, 42);
         ReadResult record = reader.TryRead();
         using System.Buffers.MemoryHandle pin = record.Payload.Pin();
@@ -69,16 +69,15 @@ public sealed class ReaderLifetimeTests
     {
         Assert.SkipUnless(OperatingSystem.IsLinux(), "reads /proc/self/maps");
         using var root = new TempRoot();
-        using var writer = ShmWriter.Create(root.Path, Small());
-        writer.Write("x"u8);
+        WriteAndClose(root, writer => writer.Write("x"u8));
         string file = root.ChannelFile(42);
         var reader = ShmReader.Open(root.Path, 42);
         ReadResult record = reader.TryRead();
-        Assert.Equal(2, CountMappingsOf(file)); // the writer's and the reader's
+        Assert.Equal(1, CountMappingsOf(file)); // the reader's
 
         reader.Dispose();
 
-        Assert.Equal(1, CountMappingsOf(file)); // only the writer's: the reader kept an anonymous placeholder
+        Assert.Equal(0, CountMappingsOf(file)); // the reader kept an anonymous placeholder
         GC.KeepAlive(record.Payload);
     }
 
@@ -87,8 +86,7 @@ public sealed class ReaderLifetimeTests
     {
         Assert.SkipUnless(OperatingSystem.IsLinux(), "reads /proc/self/maps");
         using var root = new TempRoot();
-        using var writer = ShmWriter.Create(root.Path, Small());
-        writer.Write("x"u8);
+        WriteAndClose(root, writer => writer.Write("x"u8));
         OpenReadAndDispose(root.Path, 50);
         Settle();
         int before = File.ReadAllLines("/proc/self/maps").Length;
@@ -106,10 +104,9 @@ public sealed class ReaderLifetimeTests
         // 300 rounds: a reading thread copies a payload span again and again while this thread disposes the
         // reader. Each read either sees the record's bytes, or (once disposed) zeros or ObjectDisposedException.
         using var root = new TempRoot();
-        using var writer = ShmWriter.Create(root.Path, Small());
         byte[] payload = new byte[1000];
         Array.Fill(payload, (byte)0x5A);
-        writer.Write(payload);
+        WriteAndClose(root, writer => writer.Write(payload));
         for (int round = 0; round < 300; round++)
         {
             var reader = ShmReader.Open(root.Path, 42);
@@ -167,11 +164,13 @@ public sealed class ReaderLifetimeTests
     public void TryRead_racing_dispose_returns_a_real_record_or_throws_never_a_record_of_zeros()
     {
         using var root = new TempRoot();
-        using var writer = ShmWriter.Create(root.Path, Small());
-        for (int i = 0; i < 1000; i++)
+        WriteAndClose(root, writer =>
         {
-            writer.Write([1, 2, 3]);
-        }
+            for (int i = 0; i < 1000; i++)
+            {
+                writer.Write([1, 2, 3]);
+            }
+        });
 
         for (int round = 0; round < 300; round++)
         {
@@ -208,6 +207,13 @@ public sealed class ReaderLifetimeTests
             thread.Join();
             Assert.Equal(0, bad);
         }
+    }
+
+    /// <summary>Creates the channel, writes it through <paramref name="write"/> and closes the writer.</summary>
+    private static void WriteAndClose(TempRoot root, Action<ShmWriter> write)
+    {
+        using var writer = ShmWriter.Create(root.Path, Small());
+        write(writer);
     }
 
     private static void OpenReadAndDispose(string root, int count)

@@ -6,7 +6,8 @@ using Kekbit.Core.Internal;
 namespace Kekbit.Core;
 
 /// <summary>
-/// Reads a channel through a read-only memory mapping of its file. Opening validates the metadata;
+/// Reads a channel through a memory mapping of its file (read-only, unless the channel's writer is in this process: see the
+/// remarks). Opening validates the metadata;
 /// <see cref="TryRead"/> then follows the read protocol: load the length slot at the position (acquire);
 /// a length up to the max record length is a record, WATERMARK is nothing yet, CLOSE is the end, anything
 /// else is corruption. Whatever the file holds, a reader never reads outside it: a file shorter than its
@@ -19,11 +20,14 @@ namespace Kekbit.Core;
 /// Records are zero-copy views valid until the reader is disposed (see <see cref="ReadResult"/>).
 /// </para>
 /// <para>
-/// On Linux, readers of the same file in one process share one read-only mapping of it (files are told apart by device
-/// and inode, not path): a reader opened while another reader of this process holds the file maps nothing new, so the
-/// pages the first one read cost the next nothing (a fresh mapping otherwise pays a page fault per 16 pages of 4 KiB, or
-/// per 2 MiB page on a huge-page tmpfs). The mapping lives while any of them is open; each reader keeps its own position
-/// and lifetime checks.
+/// On Linux, everything in one process that maps a channel file shares one mapping of it (files are told apart by device
+/// and inode, not path). A reader opened while this process writes the channel reads through the writer's mapping, and
+/// one opened while another reader of this process holds the file through that reader's read-only mapping: it maps
+/// nothing new, so every page the writer wrote or an earlier reader read costs it nothing (a fresh mapping otherwise pays
+/// a page fault per 16 pages of 4 KiB, or per 2 MiB page on a huge-page tmpfs). The mapping lives while any of them is
+/// open; each reader keeps its own position and lifetime checks. Readers never write through a mapping; the writer's is
+/// writable, so a reader in the writer's process does not trap a stray write made through unsafe code as a read-only
+/// mapping would.
 /// </para>
 /// </remarks>
 public sealed unsafe class ShmReader : IWaitableReader
@@ -693,7 +697,7 @@ public sealed unsafe class ShmReader : IWaitableReader
     /// <summary>Whether the last registration stored the waiters flag (false: only a timeout or a look ends the sleep).</summary>
     internal bool IsRegistered => _registered;
 
-    /// <summary>Whether another reader of this process maps the same file through this reader's mapping now.</summary>
+    /// <summary>Whether the writer or another reader of this process maps the same file through this reader's mapping now.</summary>
     internal bool SharesMapping => _mapping.IsShared;
 
     /// <summary>Whether <see cref="Dispose"/> has begun (read from any thread: the metrics, the async waiter).</summary>
@@ -913,9 +917,9 @@ public sealed unsafe class ShmReader : IWaitableReader
     /// Releases the channel file. Payloads read earlier become invalid: their <c>Span</c> throws
     /// <see cref="ObjectDisposedException"/>. Never a crash: a span taken before (or while another thread
     /// disposes the reader) reads zeros from then on on Linux and macOS, or the file's bytes elsewhere, because
-    /// the address range stays mapped until every payload over it is unreachable. On Linux the readers of one file in
-    /// one process share its mapping (see the class remarks): such a span keeps reading the file's (unchanged) bytes
-    /// until the last of them is disposed, and zeros after. Idempotent.
+    /// the address range stays mapped until every payload over it is unreachable. On Linux the readers (and the writer) of one
+    /// file in one process share its mapping (see the class remarks): such a span keeps reading the file's (unchanged)
+    /// bytes until the last of them is disposed, and zeros after. Idempotent.
     /// </summary>
     /// <remarks>
     /// A <see cref="TryRead"/> racing this on another thread returns normally or throws

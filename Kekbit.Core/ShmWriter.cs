@@ -35,6 +35,7 @@ public sealed unsafe class ShmWriter : IWriter
     private const int Closing = 1;
     private const int Closed = 2;
 
+    private readonly SharedMapping _mapping;
     private readonly MappedFile _file;
     private readonly byte* _data;
     private readonly int _capacity;
@@ -77,8 +78,10 @@ public sealed unsafe class ShmWriter : IWriter
     // Whether the metrics observe this writer (ChannelMeter.Observe); it then tells them when it closed.
     private bool _observed;
 
-    private ShmWriter(MappedFile file, Metadata metadata, string path, IHandler? handler, bool doorbell)
+    private ShmWriter(SharedMapping mapping, Metadata metadata, string path, IHandler? handler, bool doorbell)
     {
+        _mapping = mapping;
+        MappedFile file = mapping.File;
         _file = file;
         Metadata = metadata;
         Path = path;
@@ -166,8 +169,11 @@ public sealed unsafe class ShmWriter : IWriter
         {
             // Checked again under the lock: another creator may have finished in between.
             ThrowIfExists(channelFile);
-            MappedFile file = CreateFile(channelFile, metadata, options);
-            var writer = new ShmWriter(file, metadata, channelFile, handler, options.Doorbell);
+            SharedMapping mapping = CreateFile(channelFile, metadata, options);
+            var writer = new ShmWriter(mapping, metadata, channelFile, handler, options.Doorbell);
+            // The file is complete: readers this process opens from now on read through this mapping (no page faults for
+            // what the writer touched). Before the lock goes, so no reader can open the file mapped by nobody else.
+            mapping.Register();
             CreationLock.Release(lockFile);
             writer._observed = ChannelMeter.Observe(writer);
             return writer;
@@ -457,7 +463,8 @@ public sealed unsafe class ShmWriter : IWriter
         }
         finally
         {
-            _file.Dispose();
+            // Readers of this process reading through the mapping keep it; the last user retires it (see SharedMapping).
+            _mapping.Release();
             Volatile.Write(ref _state, Closed);
             if (_observed)
             {
@@ -690,7 +697,7 @@ public sealed unsafe class ShmWriter : IWriter
         }
     }
 
-    private static MappedFile CreateFile(string channelFile, Metadata metadata, ShmWriterOptions options)
+    private static SharedMapping CreateFile(string channelFile, Metadata metadata, ShmWriterOptions options)
     {
         UnixFileMode fileMode = options.FileMode;
         long length = metadata.FileLength;
@@ -725,7 +732,7 @@ public sealed unsafe class ShmWriter : IWriter
             throw new ChannelException(ChannelError.CouldNotAccessStorage, channelFile, $"cannot create the channel file: {e.Message}", e);
         }
 
-        MappedFile? file = null;
+        SharedMapping? mapping = null;
         try
         {
             if (!OperatingSystem.IsWindows())
@@ -735,7 +742,8 @@ public sealed unsafe class ShmWriter : IWriter
             }
 
             stream.SetLength(length);
-            file = MappedFile.Map(stream, length, writable: true);
+            mapping = SharedMapping.MapForWriter(stream, length);
+            MappedFile file = mapping.File;
             if (options.PreTouch)
             {
                 PreTouch(file);
@@ -754,17 +762,18 @@ public sealed unsafe class ShmWriter : IWriter
             // The signature goes last: a header with a signature is complete.
             Volatile.Write(ref *(ulong*)file.Base, ChannelFormat.Signature);
             file.Flush();
-            return file;
+            return mapping;
         }
         catch (Exception e)
         {
-            if (file is null)
+            if (mapping is null)
             {
                 stream.Dispose();
             }
             else
             {
-                file.Dispose();
+                // Never registered: its only user is this creation, so this unmaps it.
+                mapping.Release();
             }
 
             TryDelete(channelFile);
