@@ -11,7 +11,9 @@ namespace Kekbit.Core;
 /// A process of another user whose maps this one may not read (when not running as root) is invisible:
 /// <see cref="IsComplete"/> is then false, and <see cref="ChannelInspection"/> judges a channel with no visible
 /// writer by the readers' rule instead (live while the file changed within the channel's timeout). Take one snapshot
-/// for many inspections: a scan reads every process's maps.
+/// for many inspections: a scan reads every process's maps. Readers in a writer's own process read through the writer's
+/// mapping, which stays while any of them is open: after such a writer closed its channel, its process still shows here
+/// until those readers are disposed (the channel's CLOSE marker, not this snapshot, says the channel is closed).
 /// </remarks>
 public sealed class ChannelWriters
 {

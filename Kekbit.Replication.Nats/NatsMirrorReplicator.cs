@@ -70,14 +70,7 @@ public sealed class NatsMirrorReplicator : BackgroundService, IReplicationLagSou
         NatsConnectionOptions connection = _options.Connection;
         await using var nats = new NatsConnection(connection.ToNatsOpts());
         _run.Connected(nats);
-        try
-        {
-            await nats.ConnectAsync().AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (NatsException e)
-        {
-            throw NatsFailures.Connect(e, connection.DisplayUrl);
-        }
+        await NatsConnect.OpenAsync(nats, connection, cancellationToken).ConfigureAwait(false);
 
         var js = new NatsJSContext(nats);
         bool started = false;

@@ -76,14 +76,7 @@ public sealed class NatsPushReplicator : BackgroundService, IReplicationLagSourc
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         await using var nats = new NatsConnection(options.Connection.ToNatsOpts() with { MaxReconnectRetry = 0 });
-        try
-        {
-            await nats.ConnectAsync().AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (NatsException e)
-        {
-            throw NatsFailures.Connect(e, options.Connection.DisplayUrl);
-        }
+        await NatsConnect.OpenAsync(nats, options.Connection, cancellationToken).ConfigureAwait(false);
 
         var js = new NatsJSContext(nats);
         StreamState state;
@@ -137,7 +130,7 @@ public sealed class NatsPushReplicator : BackgroundService, IReplicationLagSourc
         NatsConnectionOptions connection = _options.Connection;
         await using var nats = new NatsConnection(connection.ToNatsOpts());
         _run.Connected(nats);
-        await ConnectAsync(nats, cancellationToken).ConfigureAwait(false);
+        await NatsConnect.OpenAsync(nats, _options.Connection, cancellationToken, _options.MaxRetries, _options.InitialBackoff, _options.MaxBackoff).ConfigureAwait(false);
         var js = new NatsJSContext(nats);
         bool streamChecked = false;
         while (true)
@@ -192,26 +185,6 @@ public sealed class NatsPushReplicator : BackgroundService, IReplicationLagSourc
 
                     await _run.RetryAfterAsync(e, "Publishing to", connection.DisplayUrl, cancellationToken).ConfigureAwait(false);
                 }
-            }
-        }
-    }
-
-    private async Task ConnectAsync(NatsConnection nats, CancellationToken cancellationToken)
-    {
-        for (int attempt = 0; ; attempt++)
-        {
-            try
-            {
-                await nats.ConnectAsync().AsTask().WaitAsync(cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            catch (NatsException e) when (!NatsFailures.IsAuthentication(e) && attempt < _options.MaxRetries)
-            {
-                await Task.Delay(Backoff.Delay(_options.InitialBackoff, _options.MaxBackoff, attempt + 1), cancellationToken).ConfigureAwait(false);
-            }
-            catch (NatsException e)
-            {
-                throw NatsFailures.Connect(e, _options.Connection.DisplayUrl);
             }
         }
     }

@@ -3,7 +3,7 @@
 //       the whole comparison in one run (raw protocol limit, Kekbit, FasterLog, Channels, Unix domain socket, futex floor;
 //       throughput at 32 B to 4 KiB, latency at paced rates, idle cost); prints progress to stderr and a markdown report to
 //       stdout (and FILE); with --out-dir also DIR/results.md, DIR/results.json and the SVG plots (docs/perf is README's).
-//   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- doorbell [--quick] [--out FILE]
+//   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- doorbell [--quick] [--rates 1000,10000,...] [--latency-only] [--out FILE]
 //       only the doorbell rows: the raw futex ping-pong floor and doorbell (blocking and async) vs default backoff readers at
 //       1k, 10k, 100k records/s; idle CPU of one reader, and of 1,000 channels awaited by idle WaitForDataAsync loops.
 //   dotnet run -c Release --project benchmarks/Kekbit.Benchmarks -- async-wait [--quick] [--idle-only | --latency-only] [--rates 1000,10000,...] [--out FILE]
@@ -61,7 +61,8 @@ switch (args.FirstOrDefault())
     case "replication":
         return ReplicationBench.Run(quick: args.Contains("--quick"));
     case "doorbell":
-        return HarnessRun.RunDoorbell(quick: args.Contains("--quick"), output: args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault());
+        return HarnessRun.RunDoorbell(quick: args.Contains("--quick"), output: args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault(),
+            rates: Option("--rates")?.Split(',').Select(r => (int)Long(r)).ToArray(), latencyOnly: args.Contains("--latency-only"));
     case "async-wait":
         return AsyncWaitWorkloads.Run(quick: args.Contains("--quick"), idleOnly: args.Contains("--idle-only"), output: args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault(),
             rates: args.SkipWhile(a => a != "--rates").Skip(1).FirstOrDefault()?.Split(',').Select(r => (int)Long(r)).ToArray(), latencyOnly: args.Contains("--latency-only"));

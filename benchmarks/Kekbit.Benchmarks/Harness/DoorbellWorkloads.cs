@@ -20,12 +20,15 @@ internal static unsafe class DoorbellWorkloads
 {
     private const int PongOffset = 64;
 
-    /// <summary>Runs the doorbell rows into <paramref name="report"/>.</summary>
-    public static void Run(Report report, TempRoot scratch, bool quick)
+    /// <summary>
+    /// Runs the doorbell rows into <paramref name="report"/>: latency at <paramref name="rates"/> (1k, 10k and 100k records/s
+    /// when null), then, unless <paramref name="latencyOnly"/>, the idle costs.
+    /// </summary>
+    public static void Run(Report report, TempRoot scratch, bool quick, int[]? rates = null, bool latencyOnly = false)
     {
         report.Add(FutexPingPong(scratch, quick ? 2_000 : 100_000));
         ulong channelId = 3_000_000;
-        foreach (int rate in new[] { 1_000, 10_000, 100_000 })
+        foreach (int rate in rates ?? [1_000, 10_000, 100_000])
         {
             long count = quick ? Math.Min(20_000, rate) : rate * 10L;
             report.Add(LatencyWorkloads.Kekbit(scratch, channelId++, count, rate, $"Kekbit, doorbell reader (WaitForData), {rate:N0}/s", idle: null));
@@ -33,6 +36,11 @@ internal static unsafe class DoorbellWorkloads
             report.Add(LatencyWorkloads.KekbitSource(scratch, channelId++, count, rate, $"Kekbit, ToObservable() defaults (doorbell), {rate:N0}/s", "observable"));
             report.Add(LatencyWorkloads.KekbitSource(scratch, channelId++, count, rate, $"Kekbit, await foreach ReadAllAsync() defaults, {rate:N0}/s", "async"));
             report.Add(LatencyWorkloads.Kekbit(scratch, channelId++, count, rate, $"Kekbit, backoff reader (0.4.0 default strategy), {rate:N0}/s", new BackoffIdleStrategy()));
+        }
+
+        if (latencyOnly)
+        {
+            return;
         }
 
         // What a reader waiting on an empty channel costs: WaitForData, the default ToObservable() and await foreach

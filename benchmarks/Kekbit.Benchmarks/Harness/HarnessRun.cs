@@ -88,7 +88,7 @@ internal static class HarnessRun
     }
 
     /// <summary>Only the doorbell rows (<see cref="DoorbellWorkloads"/>).</summary>
-    public static int RunDoorbell(bool quick, string? output)
+    public static int RunDoorbell(bool quick, string? output, int[]? rates = null, bool latencyOnly = false)
     {
         if (!Futex.IsSupported)
         {
@@ -100,7 +100,7 @@ internal static class HarnessRun
         using var scratch = new TempRoot("kekbit-bench");
         MachineInfo machine = MachineInfo.Capture(scratch.Path);
         Console.Error.WriteLine($"Kekbit doorbell harness ({(quick ? "quick smoke run" : "full run")}). {machine.ToMarkdown()}");
-        DoorbellWorkloads.Run(report, scratch, quick);
+        DoorbellWorkloads.Run(report, scratch, quick, rates, latencyOnly);
         return Write(report, machine, quick, output, outputFolder: null);
     }
 
