@@ -758,6 +758,12 @@ public sealed unsafe class ShmWriter : IWriter
             stream.SetLength(length);
             mapping = SharedMapping.MapForWriter(stream, length);
             MappedFile file = mapping.File;
+            if (options.HugePages)
+            {
+                // Before anything is written or touched: the zeros the preallocation left are all there is to move.
+                _ = file.TryUseHugePages();
+            }
+
             if (options.PreTouch)
             {
                 PreTouch(file);

@@ -3,9 +3,10 @@ using System.Runtime.InteropServices;
 namespace Kekbit.Core.Internal;
 
 /// <summary>
-/// The libc calls a reader makes on its mapping: mmap and munmap to retire it without leaving a hole in the
-/// address space (see <see cref="RetiredMapping"/>; only called where <see cref="SupportsZeroPlaceholder"/> is true),
-/// madvise to prefault it (<see cref="MappedFile.Prefault"/>), and statx to tell which file it maps
+/// The libc calls made on mappings: mmap and munmap to map a file at an aligned address (<see cref="MmapRegion"/>) and to
+/// retire a mapping without leaving a hole in the address space (see <see cref="RetiredMapping"/>; only called where
+/// <see cref="SupportsZeroPlaceholder"/> is true), msync to flush it, madvise to prefault it (<see cref="MappedFile.Prefault"/>)
+/// or back it with huge pages (<see cref="MappedFile.TryUseHugePages"/>), and statx to tell which file it maps
 /// (<see cref="SharedMapping"/>).
 /// </summary>
 internal static partial class Libc
@@ -33,6 +34,9 @@ internal static partial class Libc
 
     [LibraryImport("libc", EntryPoint = "munmap", SetLastError = true)]
     public static partial int Munmap(nint address, nuint length);
+
+    [LibraryImport("libc", EntryPoint = "msync", SetLastError = true)]
+    public static partial int Msync(nint address, nuint length, int flags);
 
     [LibraryImport("libc", EntryPoint = "madvise", SetLastError = true)]
     public static partial int Madvise(nint address, nuint length, int advice);

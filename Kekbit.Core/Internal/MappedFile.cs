@@ -5,28 +5,44 @@ namespace Kekbit.Core.Internal;
 
 /// <summary>
 /// A whole file mapped into memory, with a stable base pointer for its lifetime. Readers map read-only
-/// (a stray write would fault rather than damage a channel); the writer maps read-write.
+/// (a stray write would fault rather than damage a channel); the writer maps read-write. On Linux (64-bit) the mapping
+/// is made with mmap directly at a 2 MiB-aligned address (<see cref="MmapRegion"/>), so that the file's 2 MiB pages, where
+/// it has them (<see cref="TryUseHugePages"/>), are mapped whole; elsewhere through the runtime's MemoryMappedFile.
 /// </summary>
 internal sealed unsafe class MappedFile : IDisposable
 {
     private const int EInval = 22;
+    private const int MadviseCollapse = 25;
+    private const int MsSync = 4;
 
     // Set once MADV_POPULATE_READ was refused as unknown (Linux before 5.14), so later prefaults only advise.
     private static bool s_populateUnsupported;
 
-    private readonly MemoryMappedFile _map;
-    private readonly MemoryMappedViewAccessor _view;
+    // Set once libc could not be called for MADV_COLLAPSE, so later files do not try again.
+    private static bool s_collapseUnsupported;
+
+    // The mapping's handle: the runtime's view handle, or an MmapRegion. The constructor takes a reference on it (released by
+    // Dispose, or handed to the retired range by Retire), so the range is unmapped only by the one who holds that reference.
+    private readonly SafeHandle _viewHandle;
+    private readonly byte* _viewStart;
+    private readonly nuint _viewLength;
+
+    // What else the mapping holds: the runtime's MemoryMappedFile and view, or the file stream for an MmapRegion.
+    private readonly IDisposable[] _owned;
+    private readonly MemoryMappedViewAccessor? _view;
     private byte* _base;
 
-    private MappedFile(MemoryMappedFile map, MemoryMappedViewAccessor view, long length)
+    private MappedFile(SafeHandle viewHandle, byte* viewStart, nuint viewLength, long offsetInView, long length, MemoryMappedViewAccessor? view, params IDisposable[] owned)
     {
-        _map = map;
+        _viewHandle = viewHandle;
+        _viewStart = viewStart;
+        _viewLength = viewLength;
         _view = view;
+        _owned = owned;
         Length = length;
-        byte* pointer = null;
-        view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-        // The view may start before the requested offset (page alignment); PointerOffset corrects for that.
-        _base = pointer + view.PointerOffset;
+        bool added = false;
+        viewHandle.DangerousAddRef(ref added);
+        _base = viewStart + offsetInView;
     }
 
     /// <summary>Bytes mapped: the file's length when it was mapped.</summary>
@@ -35,21 +51,92 @@ internal sealed unsafe class MappedFile : IDisposable
     /// <summary>The first mapped byte. Valid until <see cref="Dispose"/>; page-aligned, so every 8-aligned offset is 8-aligned in memory.</summary>
     public byte* Base => _base;
 
+    /// <summary>Whether the mapping starts on a 2 MiB boundary (where the file's 2 MiB pages can be mapped whole).</summary>
+    public bool IsHugeAligned => ((long)_base & (MmapRegion.HugePageSize - 1)) == 0;
+
     /// <summary>Maps all <paramref name="length"/> bytes of <paramref name="file"/>; the mapping takes ownership of the stream.</summary>
     public static MappedFile Map(FileStream file, long length, bool writable)
     {
+        if (MmapRegion.IsSupported)
+        {
+            bool added = false;
+            try
+            {
+                file.SafeFileHandle.DangerousAddRef(ref added);
+                MmapRegion region = MmapRegion.Map((int)file.SafeFileHandle.DangerousGetHandle(), length, writable);
+                // Safe: the region maps [handle, handle + Length) and holds it until the reference taken below is released.
+                return new MappedFile(region, (byte*)region.DangerousGetHandle(), region.Length, 0, length, view: null, file);
+            }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+            {
+                // No libc to call: the runtime's mapping below.
+            }
+            finally
+            {
+                if (added)
+                {
+                    file.SafeFileHandle.DangerousRelease();
+                }
+            }
+        }
+
         MemoryMappedFileAccess access = writable ? MemoryMappedFileAccess.ReadWrite : MemoryMappedFileAccess.Read;
         MemoryMappedFile map = MemoryMappedFile.CreateFromFile(file, mapName: null, writable ? length : 0, access, HandleInheritability.None, leaveOpen: false);
         try
         {
             MemoryMappedViewAccessor view = map.CreateViewAccessor(0, length, access);
-            return new MappedFile(map, view, length);
+            Microsoft.Win32.SafeHandles.SafeMemoryMappedViewHandle handle = view.SafeMemoryMappedViewHandle;
+            byte* pointer = null;
+            handle.AcquirePointer(ref pointer);
+            try
+            {
+                // The view may start before the requested offset (page alignment); PointerOffset corrects for that.
+                return new MappedFile(handle, pointer, (nuint)handle.ByteLength, view.PointerOffset, length, view, view, map);
+            }
+            finally
+            {
+                // The constructor took its own reference; this one was only to read the pointer.
+                handle.ReleasePointer();
+            }
         }
         catch
         {
             map.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Asks the kernel to back the mapped file with 2 MiB pages (madvise MADV_COLLAPSE, Linux 6.1+): on a tmpfs such as
+    /// <c>/dev/shm</c> the file's pages are replaced, in the page cache every process shares, by 2 MiB pages, whatever the
+    /// system's transparent-huge-page setting short of <c>deny</c>. Every 2 MiB-aligned mapping of the file, in any process,
+    /// then maps them whole: a reader takes one page fault and one TLB entry per 2 MiB instead of 512 (see
+    /// <see cref="MmapRegion"/>). Best effort: an older kernel, a file system without huge pages, a denied setting or memory
+    /// too fragmented leave the file as it was (the part of the file that did not fill a 2 MiB page always stays so).
+    /// </summary>
+    /// <returns>True if the kernel collapsed the whole aligned range.</returns>
+    public bool TryUseHugePages()
+    {
+        byte* start = _base;
+        if (start == null || !OperatingSystem.IsLinux() || s_collapseUnsupported || !IsHugeAligned || Length < MmapRegion.HugePageSize)
+        {
+            return false;
+        }
+
+        nuint whole = (nuint)(Length / MmapRegion.HugePageSize * MmapRegion.HugePageSize);
+        try
+        {
+            // Safe: [start, start + whole) lies inside the mapping; madvise changes which pages back it, never its contents.
+            // A refusal (EINVAL: a kernel before 6.1 or a file system without huge pages; ENOMEM, EAGAIN: no free 2 MiB
+            // pages) is not remembered: the next file may lie on a file system that has them.
+            return Libc.Madvise((nint)start, whole, MadviseCollapse) == 0;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            s_collapseUnsupported = true;
+        }
+
+        return false;
     }
 
     /// <summary>
@@ -104,7 +191,21 @@ internal sealed unsafe class MappedFile : IDisposable
     }
 
     /// <summary>Writes modified pages back to the file (msync) and returns when they are there.</summary>
-    public void Flush() => _view.Flush();
+    /// <exception cref="IOException">The pages could not be written.</exception>
+    public void Flush()
+    {
+        if (_view is not null)
+        {
+            _view.Flush();
+            return;
+        }
+
+        // Safe: the range is this mapping's, held until Dispose (the caller does not flush a disposed mapping).
+        if (Libc.Msync((nint)_viewStart, _viewLength, MsSync) != 0)
+        {
+            throw new IOException($"msync could not write the channel's pages to its file (errno {Marshal.GetLastPInvokeError()}).");
+        }
+    }
 
     /// <summary>
     /// Releases the file (its descriptor and pages) but not the address range: for a reader, whose payload
@@ -114,14 +215,12 @@ internal sealed unsafe class MappedFile : IDisposable
     public RetiredMapping Retire()
     {
         ObjectDisposedException.ThrowIf(_base == null, this);
-        SafeHandle viewHandle = _view.SafeMemoryMappedViewHandle;
-        byte* viewStart = _base - _view.PointerOffset;
         _base = null;
-        // The pointer reference taken in the constructor passes to the retired mapping, so disposing the view
-        // below only marks it closed: the runtime unmaps nothing while that reference is held.
-        RetiredMapping retired = RetiredMapping.Retire(viewStart, (nuint)_view.SafeMemoryMappedViewHandle.ByteLength, viewHandle);
-        _view.Dispose();
-        _map.Dispose();
+        // The reference taken in the constructor passes to the retired mapping, so disposing the handle below only marks
+        // it closed: nothing unmaps the range while that reference is held.
+        RetiredMapping retired = RetiredMapping.Retire(_viewStart, _viewLength, _viewHandle);
+        _viewHandle.Dispose();
+        DisposeOwned();
         return retired;
     }
 
@@ -133,8 +232,16 @@ internal sealed unsafe class MappedFile : IDisposable
         }
 
         _base = null;
-        _view.SafeMemoryMappedViewHandle.ReleasePointer();
-        _view.Dispose();
-        _map.Dispose();
+        _viewHandle.DangerousRelease();
+        _viewHandle.Dispose();
+        DisposeOwned();
+    }
+
+    private void DisposeOwned()
+    {
+        foreach (IDisposable owned in _owned)
+        {
+            owned.Dispose();
+        }
     }
 }
