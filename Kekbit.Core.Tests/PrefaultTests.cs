@@ -10,8 +10,9 @@ public sealed class PrefaultTests
 {
     private const int Payload = 32;
 
+    // 4 KiB pages: what these tests count is the faults a 4 KiB-page mapping takes (HugePagesTests covers 2 MiB pages).
     private static ShmWriter NewWriter(TempRoot root, int capacity, bool preTouch) =>
-        ShmWriter.Create(root.Path, Metadata.Create(1, 9, capacity, Payload, 1000, TickUnit.Millis), options: new ShmWriterOptions { PreTouch = preTouch });
+        ShmWriter.Create(root.Path, Metadata.Create(1, 9, capacity, Payload, 1000, TickUnit.Millis), options: new ShmWriterOptions { PreTouch = preTouch, HugePages = false });
 
     private static byte[] PayloadFor(int i)
     {

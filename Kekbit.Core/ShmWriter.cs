@@ -124,6 +124,9 @@ public sealed unsafe class ShmWriter : IWriter
     /// </summary>
     public bool HasDoorbell => _wakeSequence != null;
 
+    /// <summary>Whether the channel file is backed by 2 MiB pages (<see cref="ShmWriterOptions.HugePages"/> and the kernel agreed).</summary>
+    internal bool UsesHugePages => _file.HasHugePages;
+
     /// <summary>How many times this writer rang the doorbell (futex wake calls): at most one per reader sleep, never one per record.</summary>
     internal long Wakes => Volatile.Read(ref _wakes);
 

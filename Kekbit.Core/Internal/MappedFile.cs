@@ -51,6 +51,9 @@ internal sealed unsafe class MappedFile : IDisposable
     /// <summary>The first mapped byte. Valid until <see cref="Dispose"/>; page-aligned, so every 8-aligned offset is 8-aligned in memory.</summary>
     public byte* Base => _base;
 
+    /// <summary>Whether <see cref="TryUseHugePages"/> succeeded: the file's 2 MiB-aligned range is backed by 2 MiB pages.</summary>
+    public bool HasHugePages { get; private set; }
+
     /// <summary>Whether the mapping starts on a 2 MiB boundary (where the file's 2 MiB pages can be mapped whole).</summary>
     public bool IsHugeAligned => ((long)_base & (MmapRegion.HugePageSize - 1)) == 0;
 
@@ -129,7 +132,8 @@ internal sealed unsafe class MappedFile : IDisposable
             // Safe: [start, start + whole) lies inside the mapping; madvise changes which pages back it, never its contents.
             // A refusal (EINVAL: a kernel before 6.1 or a file system without huge pages; ENOMEM, EAGAIN: no free 2 MiB
             // pages) is not remembered: the next file may lie on a file system that has them.
-            return Libc.Madvise((nint)start, whole, MadviseCollapse) == 0;
+            HasHugePages = Libc.Madvise((nint)start, whole, MadviseCollapse) == 0;
+            return HasHugePages;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {

@@ -1,21 +1,23 @@
-using System.IO.MemoryMappedFiles;
 using System.Runtime.CompilerServices;
 using Kekbit.Core;
+using Kekbit.Core.Internal;
 
 namespace Kekbit.Benchmarks.Peers;
 
 /// <summary>
 /// The protocol limit: the same record layout and memory ordering as a Kekbit channel (length slot,
 /// payload, padding to 8, WATERMARK in the next slot, length stored with release), in a mapped file on
-/// /dev/shm, with nothing else: no checks, no handlers, no space accounting.
+/// /dev/shm, with nothing else: no checks, no handlers, no space accounting. The file is mapped as Kekbit maps channels
+/// (<see cref="MappedFile"/>: at a 2 MiB-aligned address on Linux) and, like a channel with
+/// <see cref="ShmWriterOptions.HugePages"/>, backed by 2 MiB pages where the kernel gives them, so the limit is measured on
+/// the same memory.
 /// </summary>
 internal sealed unsafe class RawProtocol : IDisposable
 {
     private const ulong Watermark = 0xFFFF_FFFF_1111_1111;
     private readonly string _file;
     private readonly bool _owner;
-    private readonly MemoryMappedFile _map;
-    private readonly MemoryMappedViewAccessor _view;
+    private readonly MappedFile _mapping;
     private readonly byte* _data;
     private long _writeOffset;
     private long _readOffset;
@@ -30,7 +32,9 @@ internal sealed unsafe class RawProtocol : IDisposable
             stream.SetLength(capacity + 64);
         }
 
-        _map = Map(_file, out _view, out _data);
+        _mapping = Map(_file);
+        _data = _mapping.Base;
+        _ = _mapping.TryUseHugePages();
         if (preTouch)
         {
             for (long offset = 0; offset < capacity; offset += Environment.SystemPageSize)
@@ -45,7 +49,8 @@ internal sealed unsafe class RawProtocol : IDisposable
     private RawProtocol(string file)
     {
         _file = file;
-        _map = Map(file, out _view, out _data);
+        _mapping = Map(file);
+        _data = _mapping.Base;
     }
 
     /// <summary>A second, independent mapping of the same file, as a reader in another thread or process has.</summary>
@@ -83,29 +88,23 @@ internal sealed unsafe class RawProtocol : IDisposable
     /// Maps every page of the file into this mapping now (madvise MADV_POPULATE_READ), as <see cref="ShmReader.Prefault()"/>
     /// does for a Kekbit reader: the read limit without page faults. False where the kernel cannot.
     /// </summary>
-    public bool Populate() => Kekbit.Core.Internal.Libc.Madvise((nint)_data, (nuint)_view.Capacity, Kekbit.Core.Internal.Libc.MadvisePopulateRead) == 0;
+    public bool Populate() => _mapping.Prefault(0, _mapping.Length);
 
     /// <summary>Moves the reading position back to the first record.</summary>
     public void Rewind() => _readOffset = 0;
 
     public void Dispose()
     {
-        _view.SafeMemoryMappedViewHandle.ReleasePointer();
-        _view.Dispose();
-        _map.Dispose();
+        _mapping.Dispose();
         if (_owner)
         {
             File.Delete(_file);
         }
     }
 
-    private static MemoryMappedFile Map(string file, out MemoryMappedViewAccessor view, out byte* data)
+    private static MappedFile Map(string file)
     {
-        var map = MemoryMappedFile.CreateFromFile(file, FileMode.Open, null, 0, MemoryMappedFileAccess.ReadWrite);
-        view = map.CreateViewAccessor();
-        byte* pointer = null;
-        view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-        data = pointer + view.PointerOffset;
-        return map;
+        var stream = new FileStream(file, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+        return MappedFile.Map(stream, stream.Length, writable: true);
     }
 }
