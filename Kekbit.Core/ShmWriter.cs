@@ -759,12 +759,13 @@ public sealed unsafe class ShmWriter : IWriter
             }
 
             stream.SetLength(length);
+            // Before the file is mapped for use or written: the zeros the preallocation left are all there is to move.
+            bool hugePages = options.HugePages && MappedFile.TryUseHugePages(stream, length);
             mapping = SharedMapping.MapForWriter(stream, length);
             MappedFile file = mapping.File;
-            if (options.HugePages)
+            if (hugePages)
             {
-                // Before anything is written or touched: the zeros the preallocation left are all there is to move.
-                _ = file.TryUseHugePages();
+                file.VerifyHugePages();
             }
 
             if (options.PreTouch)

@@ -23,7 +23,8 @@ public sealed class TmpfsMount : IDisposable
     /// <param name="size">The file system's size.</param>
     /// <param name="whyNot">Why it could not be mounted.</param>
     /// <param name="readOnly">Mount it read-only: every attempt to create a file fails with EROFS.</param>
-    public static TmpfsMount? TryMount(string size, out string whyNot, bool readOnly = false)
+    /// <param name="huge">The tmpfs <c>huge=</c> option (e.g. "within_size": files backed by 2 MiB pages); none when null.</param>
+    public static TmpfsMount? TryMount(string size, out string whyNot, bool readOnly = false, string? huge = null)
     {
         whyNot = "";
         if (!OperatingSystem.IsLinux() || !Environment.IsPrivilegedProcess)
@@ -34,7 +35,7 @@ public sealed class TmpfsMount : IDisposable
 
         string path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"kekbit-tmpfs-{Environment.ProcessId}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(path);
-        (int code, string output) = Run("mount", "-t", "tmpfs", "-o", $"size={size},mode=0700{(readOnly ? ",ro" : "")}", "tmpfs", path);
+        (int code, string output) = Run("mount", "-t", "tmpfs", "-o", $"size={size},mode=0700{(readOnly ? ",ro" : "")}{(huge is null ? "" : ",huge=" + huge)}", "tmpfs", path);
         if (code != 0)
         {
             Directory.Delete(path);

@@ -51,7 +51,7 @@ internal sealed unsafe class MappedFile : IDisposable
     /// <summary>The first mapped byte. Valid until <see cref="Dispose"/>; page-aligned, so every 8-aligned offset is 8-aligned in memory.</summary>
     public byte* Base => _base;
 
-    /// <summary>Whether <see cref="TryUseHugePages"/> succeeded: the file's 2 MiB-aligned range is backed by 2 MiB pages.</summary>
+    /// <summary>Whether the file's 2 MiB-aligned range is backed by 2 MiB pages and this mapping was checked (<see cref="VerifyHugePages"/>).</summary>
     public bool HasHugePages { get; private set; }
 
     /// <summary>Whether the mapping starts on a 2 MiB boundary (where the file's 2 MiB pages can be mapped whole).</summary>
@@ -110,37 +110,85 @@ internal sealed unsafe class MappedFile : IDisposable
     }
 
     /// <summary>
-    /// Asks the kernel to back the mapped file with 2 MiB pages (madvise MADV_COLLAPSE, Linux 6.1+): on a tmpfs such as
-    /// <c>/dev/shm</c> the file's pages are replaced, in the page cache every process shares, by 2 MiB pages, whatever the
-    /// system's transparent-huge-page setting short of <c>deny</c>. Every 2 MiB-aligned mapping of the file, in any process,
-    /// then maps them whole: a reader takes one page fault and one TLB entry per 2 MiB instead of 512 (see
-    /// <see cref="MmapRegion"/>). Best effort: an older kernel, a file system without huge pages, a denied setting or memory
-    /// too fragmented leave the file as it was (the part of the file that did not fill a 2 MiB page always stays so).
+    /// Asks the kernel to back <paramref name="file"/>'s first <paramref name="length"/> bytes with 2 MiB pages (madvise
+    /// MADV_COLLAPSE, Linux 6.1+): on a tmpfs such as <c>/dev/shm</c> the file's pages are replaced, in the page cache every
+    /// process shares, by 2 MiB pages, whatever the system's transparent-huge-page setting short of <c>deny</c>. Every 2 MiB-
+    /// aligned mapping of the file, in any process, then maps them whole: a reader takes one page fault and one TLB entry per
+    /// 2 MiB instead of 512 (see <see cref="MmapRegion"/>). Call it before mapping the file for use, then
+    /// <see cref="VerifyHugePages"/> on that mapping. Best effort: an older kernel, a file system without huge pages, a denied
+    /// setting or memory too fragmented leave the file as it was (the part of the file that does not fill a 2 MiB page always
+    /// stays so).
     /// </summary>
-    /// <returns>True if the kernel collapsed the whole aligned range.</returns>
-    public bool TryUseHugePages()
+    /// <remarks>
+    /// The collapse runs through a mapping of its own, unmapped at once. On Linux 6.18, collapsing a file that a tmpfs
+    /// mounted with huge pages had already backed with 2 MiB pages, through a mapping that had not touched them, left that
+    /// mapping writing where no other mapping nor the file could see (measured: every later write lost). Mappings made
+    /// after the collapse are the kernel's ordinary ones.
+    /// </remarks>
+    /// <returns>True if the kernel collapsed the whole 2 MiB-aligned range.</returns>
+    public static bool TryUseHugePages(FileStream file, long length)
     {
-        byte* start = _base;
-        if (start == null || !OperatingSystem.IsLinux() || s_collapseUnsupported || !IsHugeAligned || Length < MmapRegion.HugePageSize)
+        if (!MmapRegion.IsSupported || s_collapseUnsupported || length < MmapRegion.HugePageSize)
         {
             return false;
         }
 
-        nuint whole = (nuint)(Length / MmapRegion.HugePageSize * MmapRegion.HugePageSize);
+        nuint whole = (nuint)(length / MmapRegion.HugePageSize * MmapRegion.HugePageSize);
+        bool added = false;
         try
         {
-            // Safe: [start, start + whole) lies inside the mapping; madvise changes which pages back it, never its contents.
-            // A refusal (EINVAL: a kernel before 6.1 or a file system without huge pages; ENOMEM, EAGAIN: no free 2 MiB
-            // pages) is not remembered: the next file may lie on a file system that has them.
-            HasHugePages = Libc.Madvise((nint)start, whole, MadviseCollapse) == 0;
-            return HasHugePages;
+            file.SafeFileHandle.DangerousAddRef(ref added);
+            using MmapRegion region = MmapRegion.Map((int)file.SafeFileHandle.DangerousGetHandle(), length, writable: true);
+            // Safe: [start, start + whole) lies inside the region; madvise changes which pages back it, never its contents.
+            // A refusal (EINVAL: a kernel before 6.1 or a file system without huge pages; ENOMEM, EAGAIN: no free 2 MiB pages)
+            // is not remembered: the next file may lie on a file system that has them.
+            return Libc.Madvise(region.DangerousGetHandle(), whole, MadviseCollapse) == 0;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
             s_collapseUnsupported = true;
+            return false;
+        }
+        catch (IOException)
+        {
+            // The temporary mapping could not be made: no huge pages, and the mapping for use will report its own failure.
+            return false;
+        }
+        finally
+        {
+            if (added)
+            {
+                file.SafeFileHandle.DangerousRelease();
+            }
+        }
+    }
+
+    /// <summary>
+    /// After <see cref="TryUseHugePages"/>: checks that this (writable, new, all-zero) mapping and the file agree on every
+    /// 2 MiB page, storing a byte through the mapping, reading it back from the file, and storing the zero back; then
+    /// <see cref="HasHugePages"/> is true. Guards against another kernel failing as the remarks of
+    /// <see cref="TryUseHugePages"/> describe: a channel must never publish records no one can read.
+    /// </summary>
+    /// <exception cref="IOException">The mapping and the file disagree, or the file could not be read.</exception>
+    public void VerifyHugePages()
+    {
+        byte* start = _base;
+        ObjectDisposedException.ThrowIf(start == null, this);
+        FileStream file = _owned.OfType<FileStream>().Single();
+        Span<byte> back = stackalloc byte[1];
+        for (long offset = 0; offset + MmapRegion.HugePageSize <= Length; offset += MmapRegion.HugePageSize)
+        {
+            // Safe: offset < Length, inside the mapping; the file is new and unread (its creation lock is held).
+            Volatile.Write(ref start[offset], (byte)1);
+            int read = RandomAccess.Read(file.SafeFileHandle, back, offset);
+            Volatile.Write(ref start[offset], (byte)0);
+            if (read != 1 || back[0] != 1)
+            {
+                throw new IOException($"the kernel's mapping of the channel file does not reach the file at byte {offset} after backing it with 2 MiB pages; create the channel with ShmWriterOptions.HugePages = false");
+            }
         }
 
-        return false;
+        HasHugePages = true;
     }
 
     /// <summary>

@@ -27,14 +27,19 @@ internal sealed unsafe class RawProtocol : IDisposable
     {
         _file = Path.Combine(folder, $"raw-{Guid.NewGuid():N}.bin");
         _owner = true;
+        bool hugePages;
         using (var stream = new FileStream(_file, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, PreallocationSize = capacity + 64 }))
         {
             stream.SetLength(capacity + 64);
+            hugePages = MappedFile.TryUseHugePages(stream, capacity + 64);
         }
 
         _mapping = Map(_file);
         _data = _mapping.Base;
-        _ = _mapping.TryUseHugePages();
+        if (hugePages)
+        {
+            _mapping.VerifyHugePages();
+        }
         if (preTouch)
         {
             for (long offset = 0; offset < capacity; offset += Environment.SystemPageSize)
