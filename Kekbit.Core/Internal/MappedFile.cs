@@ -54,9 +54,6 @@ internal sealed unsafe class MappedFile : IDisposable
     /// <summary>Whether the file's 2 MiB-aligned range is backed by 2 MiB pages and this mapping was checked (<see cref="VerifyHugePages"/>).</summary>
     public bool HasHugePages { get; private set; }
 
-    /// <summary>Whether the mapping starts on a 2 MiB boundary (where the file's 2 MiB pages can be mapped whole).</summary>
-    public bool IsHugeAligned => ((long)_base & (MmapRegion.HugePageSize - 1)) == 0;
-
     /// <summary>Maps all <paramref name="length"/> bytes of <paramref name="file"/>; the mapping takes ownership of the stream.</summary>
     public static MappedFile Map(FileStream file, long length, bool writable)
     {
