@@ -35,25 +35,9 @@ public sealed class HugePagesTests
     private static long FreshReaderFaults(string root)
     {
         using var reader = ShmReader.Open(root, 5);
-        // Warm the loop on a first record so that compiling it costs no faults in the count.
-        Assert.Equal(1, CountRecords(reader, 1));
-        long before = ThreadFaults.Minor();
-        int read = CountRecords(reader, int.MaxValue);
-        long faults = ThreadFaults.Minor() - before;
+        (int read, long faults) = FaultCount.ReadRest(reader);
         Assert.Equal(Records - 1, read);
         return faults;
-    }
-
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static int CountRecords(ShmReader reader, int most)
-    {
-        int count = 0;
-        while (count < most && reader.TryRead().IsRecord)
-        {
-            count++;
-        }
-
-        return count;
     }
 
     [Fact]
