@@ -528,6 +528,7 @@ public sealed class JournalWriter : IWriter
         FileMode = options.FileMode,
         FolderMode = options.FolderMode,
         Doorbell = options.Doorbell,
+        HugePages = options.HugePages,
         PreTouch = preTouch,
     };
 
