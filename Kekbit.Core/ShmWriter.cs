@@ -51,6 +51,7 @@ public sealed unsafe class ShmWriter : IWriter
     /// <summary>
     /// The AppContext switch that makes writers fence before every waiter check instead of registering for global
     /// membarriers, whose IPIs reach the writer's core each time a reader goes to sleep (for writers on isolated cores).
+    /// Read once per process, when its first writer is created.
     /// </summary>
     internal const string WriterFenceSwitch = "Kekbit.Core.Doorbell.WriterFence";
 
@@ -655,8 +656,8 @@ public sealed unsafe class ShmWriter : IWriter
     /// <summary>
     /// Whether this process's writers fence before every waiter check (the symmetric protocol of <see cref="RingIfWaiting"/>):
     /// the <see cref="WriterFenceSwitch"/> switch is on, or the process could not register for global membarriers. Decided
-    /// once, when the first writer with a doorbell is created; a static readonly field, so optimised code treats it as a
-    /// constant.
+    /// once, when the process's first writer is created (set the switch before that); a static readonly field, so
+    /// optimised code treats it as a constant.
     /// </summary>
     private static class FenceMode
     {
