@@ -262,4 +262,50 @@ public sealed class SharedMappingTests
         Assert.Equal(20_000, seen);
         Assert.Throws<ObjectDisposedException>(() => disposed.TryRead());
     }
+
+    [Fact]
+    public void Disposing_the_writer_while_another_thread_reads_through_its_mapping_is_safe()
+    {
+        Assert.SkipUnless(Shares, "mappings are shared on Linux only");
+        for (int round = 0; round < 20; round++)
+        {
+            using var root = new TempRoot();
+            ShmWriter writer = NewWriter(root);
+            using ShmReader reader = ShmReader.Open(root.Path, Id);
+            Assert.True(reader.SharesMapping);
+            using var started = new ManualResetEventSlim();
+            int seen = 0, wrong = 0;
+            ReadStatus end = ReadStatus.Nothing;
+            var thread = new Thread(() =>
+            {
+                started.Set();
+                var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+                while (DateTime.UtcNow < deadline)
+                {
+                    ReadResult record = reader.TryRead();
+                    if (record.IsRecord)
+                    {
+                        wrong += record.Span[0] == (byte)(seen + 1) ? 0 : 1;
+                        seen++;
+                    }
+                    else if (record.Status != ReadStatus.Nothing)
+                    {
+                        end = record.Status;
+                        return;
+                    }
+                }
+            });
+            thread.Start();
+            started.Wait(TestContext.Current.CancellationToken);
+            WriteRecords(writer, 200);
+
+            // The close races the reading thread: the reader keeps the writer's mapping, and reads every record, then the end.
+            writer.Dispose();
+            thread.Join();
+
+            Assert.Equal(ReadStatus.Closed, end);
+            Assert.Equal(200, seen);
+            Assert.Equal(0, wrong);
+        }
+    }
 }
