@@ -760,14 +760,8 @@ public sealed unsafe class ShmWriter : IWriter
             }
 
             stream.SetLength(length);
-            // Before the file is mapped for use or written: the zeros the preallocation left are all there is to move.
-            bool hugePages = options.HugePages && MappedFile.TryUseHugePages(stream, length);
-            mapping = SharedMapping.MapForWriter(stream, length);
+            mapping = SharedMapping.MapForWriter(stream, length, options.HugePages);
             MappedFile file = mapping.File;
-            if (hugePages)
-            {
-                file.VerifyHugePages();
-            }
 
             if (options.PreTouch)
             {

@@ -26,7 +26,7 @@ public sealed class ShmWriterOptions
     /// proportion to the capacity; writes into a fresh channel get steadier and, on virtual machines, much faster.
     /// The file's contents are the same either way. Default false.
     /// </summary>
-    public bool PreTouch { get; init; }
+    public bool PreTouch { get => _preTouch; init => _preTouch = value; }
 
     /// <summary>
     /// Whether to ask the kernel, when the channel is created, to back its file with 2 MiB pages (Linux 6.1 and later,
@@ -48,6 +48,19 @@ public sealed class ShmWriterOptions
     /// identically either way.
     /// </summary>
     public bool Doorbell { get; init; } = true;
+
+    private bool _preTouch;
+
+    /// <summary>
+    /// These options with <see cref="PreTouch"/> set to <paramref name="preTouch"/>: a member-wise copy, so no setting is
+    /// dropped (the journal creates segments with and without pre-touch from its one set of segment options).
+    /// </summary>
+    internal ShmWriterOptions WithPreTouch(bool preTouch)
+    {
+        var copy = (ShmWriterOptions)MemberwiseClone();
+        copy._preTouch = preTouch;
+        return copy;
+    }
 
     /// <summary>Checks the options; throws <see cref="ArgumentException"/> for world-writable modes.</summary>
     internal void Validate()

@@ -54,7 +54,7 @@ public sealed class JournalWriter : IWriter
         _lock = writerLock;
         JournalId = journalId;
         _clock = options.TimeProvider ?? TimeProvider.System;
-        _segmentOptions = WithPreTouch(options.SegmentOptions ?? ShmWriterOptions.Default, options.PreTouch);
+        _segmentOptions = (options.SegmentOptions ?? ShmWriterOptions.Default).WithPreTouch(options.PreTouch);
         _maxRecordLengthHint = Math.Max(SegmentHeader.Length, options.MaxRecordLength == 0 ? options.SegmentCapacity / 128 : options.MaxRecordLength);
         _timeoutTicks = options.TickUnit.FromTimeSpan(options.SegmentTimeout);
         _maxRecordsPerSegment = options.MaxRecordsPerSegment ?? long.MaxValue;
@@ -402,7 +402,7 @@ public sealed class JournalWriter : IWriter
         SwitchableHandler? stamper = _options.Timestamps ? new SwitchableHandler(new TimestampHandler(_options.TickUnit, _clock)) : null;
         try
         {
-            ShmWriter writer = ShmWriter.Create(Folder, metadata, stamper, pretouch ? _segmentOptions : WithPreTouch(_segmentOptions, false));
+            ShmWriter writer = ShmWriter.Create(Folder, metadata, stamper, pretouch ? _segmentOptions : _segmentOptions.WithPreTouch(false));
             try
             {
                 return new OpenSegment(writer, File.OpenHandle(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete), stamper, CreateIndex(path));
@@ -522,15 +522,6 @@ public sealed class JournalWriter : IWriter
         // Only empty segments: a journal whose first writer died before its first header. Keep numbering after them.
         return (Guid.NewGuid(), segments[^1] + 1, firstSequence);
     }
-
-    private static ShmWriterOptions WithPreTouch(ShmWriterOptions options, bool preTouch) => new()
-    {
-        FileMode = options.FileMode,
-        FolderMode = options.FolderMode,
-        Doorbell = options.Doorbell,
-        HugePages = options.HugePages,
-        PreTouch = preTouch,
-    };
 
     private static void CreateFolder(string folder, UnixFileMode mode)
     {

@@ -6,14 +6,20 @@ namespace Kekbit.Core.Internal;
 /// The libc calls made on mappings: mmap and munmap to map a file at an aligned address (<see cref="MmapRegion"/>) and to
 /// retire a mapping without leaving a hole in the address space (see <see cref="RetiredMapping"/>; only called where
 /// <see cref="SupportsZeroPlaceholder"/> is true), msync to flush it, madvise to prefault it (<see cref="MappedFile.Prefault"/>)
-/// or back it with huge pages (<see cref="MappedFile.TryUseHugePages"/>), and statx to tell which file it maps
+/// or back it with huge pages (<see cref="MappedFile.MapNewFile"/>), and statx to tell which file it maps
 /// (<see cref="SharedMapping"/>).
 /// </summary>
 internal static partial class Libc
 {
+    public const int ProtNone = 0x0;
     public const int ProtRead = 0x1;
+    public const int ProtWrite = 0x2;
+    public const int MapShared = 0x01;
     public const int MapPrivate = 0x02;
     public const int MapFixed = 0x10;
+
+    /// <summary>MAP_NORESERVE (Linux): no swap reserved, for an address-space reservation that is never touched.</summary>
+    public const int MapNoReserve = 0x4000;
 
     /// <summary>Whether this platform's mmap can atomically replace a mapping with anonymous zero pages.</summary>
     public static bool SupportsZeroPlaceholder => (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD()) && Environment.Is64BitProcess;

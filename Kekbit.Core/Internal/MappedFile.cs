@@ -7,7 +7,7 @@ namespace Kekbit.Core.Internal;
 /// A whole file mapped into memory, with a stable base pointer for its lifetime. Readers map read-only
 /// (a stray write would fault rather than damage a channel); the writer maps read-write. On Linux (64-bit) the mapping
 /// is made with mmap directly at a 2 MiB-aligned address (<see cref="MmapRegion"/>), so that the file's 2 MiB pages, where
-/// it has them (<see cref="TryUseHugePages"/>), are mapped whole; elsewhere through the runtime's MemoryMappedFile.
+/// it has them (<see cref="MapNewFile"/>), are mapped whole; elsewhere through the runtime's MemoryMappedFile.
 /// </summary>
 internal sealed unsafe class MappedFile : IDisposable
 {
@@ -51,7 +51,7 @@ internal sealed unsafe class MappedFile : IDisposable
     /// <summary>The first mapped byte. Valid until <see cref="Dispose"/>; page-aligned, so every 8-aligned offset is 8-aligned in memory.</summary>
     public byte* Base => _base;
 
-    /// <summary>Whether the file's 2 MiB-aligned range is backed by 2 MiB pages and this mapping was checked (<see cref="VerifyHugePages"/>).</summary>
+    /// <summary>Whether the file's 2 MiB-aligned range is backed by 2 MiB pages and this mapping was checked (<see cref="MapNewFile"/>).</summary>
     public bool HasHugePages { get; private set; }
 
     /// <summary>Maps all <paramref name="length"/> bytes of <paramref name="file"/>; the mapping takes ownership of the stream.</summary>
@@ -59,24 +59,15 @@ internal sealed unsafe class MappedFile : IDisposable
     {
         if (MmapRegion.IsSupported)
         {
-            bool added = false;
             try
             {
-                file.SafeFileHandle.DangerousAddRef(ref added);
-                MmapRegion region = MmapRegion.Map((int)file.SafeFileHandle.DangerousGetHandle(), length, writable);
-                // Safe: the region maps [handle, handle + Length) and holds it until the reference taken below is released.
+                MmapRegion region = MmapRegion.Map(file.SafeFileHandle, length, writable);
+                // Safe: the region maps [handle, handle + Length) and holds it until the reference the constructor takes is released.
                 return new MappedFile(region, (byte*)region.DangerousGetHandle(), region.Length, 0, length, view: null, file);
             }
             catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
             {
                 // No libc to call: the runtime's mapping below.
-            }
-            finally
-            {
-                if (added)
-                {
-                    file.SafeFileHandle.DangerousRelease();
-                }
             }
         }
 
@@ -107,23 +98,50 @@ internal sealed unsafe class MappedFile : IDisposable
     }
 
     /// <summary>
-    /// Asks the kernel to back <paramref name="file"/>'s first <paramref name="length"/> bytes with 2 MiB pages (madvise
-    /// MADV_COLLAPSE, Linux 6.1+): on a tmpfs such as <c>/dev/shm</c> the file's pages are replaced, in the page cache every
-    /// process shares, by 2 MiB pages, whatever the system's transparent-huge-page setting short of <c>deny</c>. Every 2 MiB-
-    /// aligned mapping of the file, in any process, then maps them whole: a reader takes one page fault and one TLB entry per
-    /// 2 MiB instead of 512 (see <see cref="MmapRegion"/>). Call it before mapping the file for use, then
-    /// <see cref="VerifyHugePages"/> on that mapping. Best effort: an older kernel, a file system without huge pages, a denied
-    /// setting or memory too fragmented leave the file as it was (the part of the file that does not fill a 2 MiB page always
-    /// stays so).
+    /// Maps a file its creator has just made (zeros, preallocated, not yet seen by any reader) read-write, for its writer;
+    /// with <paramref name="hugePages"/>, first asks the kernel to back it with 2 MiB pages and then checks the mapping (see
+    /// the remarks). Takes ownership of the stream.
     /// </summary>
     /// <remarks>
+    /// <para>
+    /// Huge pages: madvise MADV_COLLAPSE (Linux 6.1+). On a tmpfs such as <c>/dev/shm</c> the file's pages are replaced, in
+    /// the page cache every process shares, by 2 MiB pages, whatever the system's transparent-huge-page setting short of
+    /// <c>deny</c>. Every 2 MiB-aligned mapping of the file, in any process, then maps them whole: a reader takes one page
+    /// fault and one TLB entry per 2 MiB instead of 512 (see <see cref="MmapRegion"/>). Best effort: an older kernel, a file
+    /// system without huge pages, a denied setting or memory too fragmented leave the file as it was (the part of the file
+    /// that does not fill a 2 MiB page always stays so); <see cref="HasHugePages"/> says which.
+    /// </para>
+    /// <para>
     /// The collapse runs through a mapping of its own, unmapped at once. On Linux 6.18, collapsing a file that a tmpfs
     /// mounted with huge pages had already backed with 2 MiB pages, through a mapping that had not touched them, left that
     /// mapping writing where no other mapping nor the file could see (measured: every later write lost). Mappings made
-    /// after the collapse are the kernel's ordinary ones.
+    /// after the collapse are the kernel's ordinary ones, and the one returned is checked on every 2 MiB page: a byte
+    /// stored through it must read back from the file.
+    /// </para>
     /// </remarks>
-    /// <returns>True if the kernel collapsed the whole 2 MiB-aligned range.</returns>
-    public static bool TryUseHugePages(FileStream file, long length)
+    /// <exception cref="IOException">The file could not be mapped, or the mapping and the file disagree after the collapse.</exception>
+    public static MappedFile MapNewFile(FileStream file, long length, bool hugePages)
+    {
+        bool collapsed = hugePages && TryCollapse(file, length);
+        MappedFile mapped = Map(file, length, writable: true);
+        if (collapsed)
+        {
+            try
+            {
+                mapped.VerifyHugePages(file);
+            }
+            catch
+            {
+                mapped.Dispose();
+                throw;
+            }
+        }
+
+        return mapped;
+    }
+
+    /// <summary>MADV_COLLAPSE over the file's whole 2 MiB pages, through a mapping of its own; true if the kernel did it all.</summary>
+    private static bool TryCollapse(FileStream file, long length)
     {
         if (!MmapRegion.IsSupported || s_collapseUnsupported || length < MmapRegion.HugePageSize)
         {
@@ -131,11 +149,9 @@ internal sealed unsafe class MappedFile : IDisposable
         }
 
         nuint whole = (nuint)(length / MmapRegion.HugePageSize * MmapRegion.HugePageSize);
-        bool added = false;
         try
         {
-            file.SafeFileHandle.DangerousAddRef(ref added);
-            using MmapRegion region = MmapRegion.Map((int)file.SafeFileHandle.DangerousGetHandle(), length, writable: true);
+            using MmapRegion region = MmapRegion.Map(file.SafeFileHandle, length, writable: true);
             // Safe: [start, start + whole) lies inside the region; madvise changes which pages back it, never its contents.
             // A refusal (EINVAL: a kernel before 6.1 or a file system without huge pages; ENOMEM, EAGAIN: no free 2 MiB pages)
             // is not remembered: the next file may lie on a file system that has them.
@@ -151,31 +167,21 @@ internal sealed unsafe class MappedFile : IDisposable
             // The temporary mapping could not be made: no huge pages, and the mapping for use will report its own failure.
             return false;
         }
-        finally
-        {
-            if (added)
-            {
-                file.SafeFileHandle.DangerousRelease();
-            }
-        }
     }
 
     /// <summary>
-    /// After <see cref="TryUseHugePages"/>: checks that this (writable, new, all-zero) mapping and the file agree on every
-    /// 2 MiB page, storing a byte through the mapping, reading it back from the file, and storing the zero back; then
-    /// <see cref="HasHugePages"/> is true. Guards against another kernel failing as the remarks of
-    /// <see cref="TryUseHugePages"/> describe: a channel must never publish records no one can read.
+    /// Checks that this (writable, new, all-zero) mapping and <paramref name="file"/> agree on every 2 MiB page, storing a
+    /// byte through the mapping, reading it back from the file, and storing the zero back; then <see cref="HasHugePages"/>
+    /// is true. A channel must never publish records no one can read.
     /// </summary>
     /// <exception cref="IOException">The mapping and the file disagree, or the file could not be read.</exception>
-    public void VerifyHugePages()
+    private void VerifyHugePages(FileStream file)
     {
         byte* start = _base;
-        ObjectDisposedException.ThrowIf(start == null, this);
-        FileStream file = _owned.OfType<FileStream>().Single();
         Span<byte> back = stackalloc byte[1];
         for (long offset = 0; offset + MmapRegion.HugePageSize <= Length; offset += MmapRegion.HugePageSize)
         {
-            // Safe: offset < Length, inside the mapping; the file is new and unread (its creation lock is held).
+            // Safe: offset < Length, inside the mapping; the file is new and unread (its creator holds its creation lock).
             Volatile.Write(ref start[offset], (byte)1);
             int read = RandomAccess.Read(file.SafeFileHandle, back, offset);
             Volatile.Write(ref start[offset], (byte)0);

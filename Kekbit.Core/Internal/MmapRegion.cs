@@ -6,18 +6,13 @@ namespace Kekbit.Core.Internal;
 /// A shared file mapping made with mmap directly (Linux, 64-bit) at an address aligned to 2 MiB, released (munmap) when
 /// the handle is. The runtime's MemoryMappedFile lets the kernel choose the address, which on a tmpfs mounted without huge
 /// pages (<c>/dev/shm</c>) is only 4 KiB-aligned; a 2 MiB page of the file can then be mapped by 4 KiB entries only. At an
-/// aligned address, every 2 MiB page the file has (see <see cref="MappedFile.TryUseHugePages"/>) is mapped by one entry:
+/// aligned address, every 2 MiB page the file has (see <see cref="MappedFile.MapNewFile"/>) is mapped by one entry:
 /// one page fault and one TLB entry instead of 512.
 /// </summary>
 internal sealed class MmapRegion : SafeHandle
 {
     /// <summary>The alignment asked for: the size of a huge page on x86-64 and (4 KiB granule) arm64.</summary>
     public const long HugePageSize = 2 << 20;
-
-    private const int ProtWrite = 0x2;
-    private const int MapShared = 0x01;
-    private const int MapNoReserve = 0x4000;
-    private const int ProtNone = 0x0;
 
     private readonly nuint _length;
 
@@ -37,26 +32,43 @@ internal sealed class MmapRegion : SafeHandle
     public nuint Length => _length;
 
     /// <summary>
-    /// Maps the first <paramref name="length"/> bytes of the file open as <paramref name="fd"/>, shared, read-only or
-    /// read-write, at a 2 MiB-aligned address: reserves <paramref name="length"/> + 2 MiB of address space, maps the file
-    /// over the aligned part (MAP_FIXED replaces the reservation there), and gives the rest back.
+    /// Maps the first <paramref name="length"/> bytes of <paramref name="file"/>, shared, read-only or read-write, at a
+    /// 2 MiB-aligned address: reserves <paramref name="length"/> + 2 MiB of address space, maps the file over the aligned
+    /// part (MAP_FIXED replaces the reservation there), and gives the rest back. The mapping does not keep the handle.
     /// </summary>
     /// <exception cref="IOException">mmap failed (its errno is in the message).</exception>
-    public static MmapRegion Map(int fd, long length, bool writable)
+    public static MmapRegion Map(Microsoft.Win32.SafeHandles.SafeFileHandle file, long length, bool writable)
+    {
+        bool added = false;
+        try
+        {
+            file.DangerousAddRef(ref added);
+            return Map((int)file.DangerousGetHandle(), length, writable);
+        }
+        finally
+        {
+            if (added)
+            {
+                file.DangerousRelease();
+            }
+        }
+    }
+
+    private static MmapRegion Map(int fd, long length, bool writable)
     {
         long page = Environment.SystemPageSize;
         nuint mapped = (nuint)((length + page - 1) / page * page);
         nuint reserved = mapped + (nuint)HugePageSize;
-        nint reservation = Libc.Mmap(0, reserved, ProtNone, Libc.MapPrivate | Libc.MapAnonymous | MapNoReserve, -1, 0);
+        nint reservation = Libc.Mmap(0, reserved, Libc.ProtNone, Libc.MapPrivate | Libc.MapAnonymous | Libc.MapNoReserve, -1, 0);
         if (reservation == -1)
         {
             throw Failure("reserve address space for", length);
         }
 
         nint aligned = (nint)(((long)reservation + HugePageSize - 1) & ~(HugePageSize - 1));
-        int protection = Libc.ProtRead | (writable ? ProtWrite : 0);
+        int protection = Libc.ProtRead | (writable ? Libc.ProtWrite : 0);
         // Safe: [aligned, aligned + mapped) lies inside the reservation this call owns, so MAP_FIXED replaces nothing else.
-        if (Libc.Mmap(aligned, mapped, protection, MapShared | Libc.MapFixed, fd, 0) != aligned)
+        if (Libc.Mmap(aligned, mapped, protection, Libc.MapShared | Libc.MapFixed, fd, 0) != aligned)
         {
             IOException failure = Failure("map", length);
             _ = Libc.Munmap(reservation, reserved);

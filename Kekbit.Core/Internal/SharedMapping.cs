@@ -120,13 +120,14 @@ internal sealed unsafe class SharedMapping
 
     /// <summary>
     /// The writer's use of a new read-write mapping of the first <paramref name="length"/> bytes of <paramref name="stream"/>'s
-    /// file, which it is creating. Not shared until <see cref="Register"/>: a reader must not see a header being written. Takes
-    /// ownership of the stream.
+    /// file, which it is creating, on 2 MiB pages where the kernel gives them if <paramref name="hugePages"/>
+    /// (<see cref="MappedFile.MapNewFile"/>). Not shared until <see cref="Register"/>: a reader must not see a header being
+    /// written. Takes ownership of the stream.
     /// </summary>
-    public static SharedMapping MapForWriter(FileStream stream, long length)
+    public static SharedMapping MapForWriter(FileStream stream, long length, bool hugePages)
     {
         (ulong, ulong)? key = IdentityOf(stream);
-        return new SharedMapping(MappedFile.Map(stream, length, writable: true), key, reader: false);
+        return new SharedMapping(MappedFile.MapNewFile(stream, length, hugePages), key, reader: false);
     }
 
     /// <summary>

@@ -27,19 +27,10 @@ internal sealed unsafe class RawProtocol : IDisposable
     {
         _file = Path.Combine(folder, $"raw-{Guid.NewGuid():N}.bin");
         _owner = true;
-        bool hugePages;
-        using (var stream = new FileStream(_file, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, PreallocationSize = capacity + 64 }))
-        {
-            stream.SetLength(capacity + 64);
-            hugePages = MappedFile.TryUseHugePages(stream, capacity + 64);
-        }
-
-        _mapping = Map(_file);
+        var stream = new FileStream(_file, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, PreallocationSize = capacity + 64, Share = FileShare.ReadWrite });
+        stream.SetLength(capacity + 64);
+        _mapping = MappedFile.MapNewFile(stream, capacity + 64, hugePages: true);
         _data = _mapping.Base;
-        if (hugePages)
-        {
-            _mapping.VerifyHugePages();
-        }
         if (preTouch)
         {
             for (long offset = 0; offset < capacity; offset += Environment.SystemPageSize)
